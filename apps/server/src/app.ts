@@ -1,0 +1,136 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config/config.js';
+import type { Database } from './platform/db/database.js';
+import type { SigningKeys } from './platform/keys/signing-keys.js';
+import type { Store } from './platform/store/store.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { AppError } from './http/errors.js';
+import { logCompletion } from './http/logging.js';
+import { registerBoundary } from './http/security.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { AuthService } from './modules/auth/service.js';
+import { TokenService } from './modules/auth/tokens.js';
+import { careTeamRoutes } from './modules/care-team/routes.js';
+import { clinicalRoutes } from './modules/clinical/routes.js';
+import { encounterRoutes } from './modules/encounters/routes.js';
+import { EncounterService } from './modules/encounters/service.js';
+import { patientRoutes } from './modules/patients/routes.js';
+import { AccountService } from './modules/staff/service.js';
+import { TenantService } from './modules/tenants/service.js';
+
+export interface Platform {
+  config: Config;
+  db: Database;
+  store: Store;
+  keys: SigningKeys;
+  logger: FastifyBaseLogger;
+}
+
+export interface Services {
+  tenants: TenantService;
+  accounts: AccountService;
+  auth: AuthService;
+  encounters: EncounterService;
+}
+
+export function createServices(platform: Platform): Services {
+  const tenants = new TenantService(platform.db);
+  const accounts = new AccountService(platform.db);
+  const tokens = new TokenService(platform.keys, platform.config.publicUrl, platform.config.accessTokenMinutes * 60);
+  return {
+    tenants,
+    accounts,
+    auth: new AuthService(platform.db, platform.store, tokens, tenants, accounts),
+    encounters: new EncounterService(accounts),
+  };
+}
+
+/** Builds the whole HTTP app without listening, so tests can inject requests. */
+export async function buildApp(platform: Platform, services = createServices(platform)): Promise<FastifyInstance> {
+  const { config } = platform;
+  const app = Fastify({
+    loggerInstance: platform.logger,
+    disableRequestLogging: true,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandling(app);
+  await registerBoundary(app, config);
+  await app.register(cookie);
+
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ') !== true) return;
+    const verified = await services.auth.authenticate(header.slice('Bearer '.length).trim());
+    if (verified === null) return;
+    request.caller = {
+      ...verified.principal,
+      tenant: services.tenants.handle(verified.tenant),
+      requestId: request.id,
+    };
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    logCompletion(request, reply);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks = {
+      database: await probe(() => platform.db.ping()),
+      store: await probe(() => platform.store.ping()),
+    };
+    const ok = Object.values(checks).every((c) => c === 'ok');
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+  });
+  app.get('/.well-known/jwks.json', async () => platform.keys.jwks);
+
+  await app.register(async (api) => {
+    // Every API route needs a caller unless it says it is public (login, refresh, logout).
+    api.addHook('onRequest', async (request) => {
+      const config = request.routeOptions.config as { public?: boolean };
+      if (config.public !== true && request.caller === null) throw new AppError('unauthenticated');
+    });
+    await api.register(authRoutes({ config, auth: services.auth, accounts: services.accounts,
+      tenants: services.tenants }));
+    await api.register(patientRoutes);
+    await api.register(careTeamRoutes(services.accounts));
+    await api.register(encounterRoutes(services.encounters));
+    await api.register(clinicalRoutes);
+  }, { prefix: '/api/v1' });
+
+  await serveWebApp(app, config);
+  return app;
+}
+
+async function probe(check: () => Promise<void>): Promise<'ok' | 'unavailable'> {
+  try {
+    await check();
+    return 'ok';
+  } catch {
+    return 'unavailable';
+  }
+}
+
+/** The built React app, with index.html for every page path (the app routes on the client). */
+async function serveWebApp(app: FastifyInstance, config: Config): Promise<void> {
+  const root = config.webDistDir ?? path.resolve(import.meta.dirname, '../../web/dist');
+  if (!fs.existsSync(path.join(root, 'index.html'))) return;
+  await app.register(fastifyStatic, { root, wildcard: false, index: false });
+  const index = fs.readFileSync(path.join(root, 'index.html'));
+  const page = async (_request: unknown, reply: import('fastify').FastifyReply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
+  app.get('/', page);
+  for (const route of ['/login', '/patients', '/patients/*', '/encounters/*']) app.get(route, page);
+}

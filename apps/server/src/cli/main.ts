@@ -1,0 +1,76 @@
+import { Command, Option } from 'commander';
+import { ConfigError } from '../config/config.js';
+import { AppError } from '../http/errors.js';
+import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
+import type { Role } from '../platform/db/tables.js';
+import { openCli, type CliContext } from './context.js';
+import { registerImportCommand } from './import-command.js';
+import { readSecret } from './read-secret.js';
+
+const program = new Command('mediconnect').description('MediConnect operator commands');
+
+/** Runs a command with the database open, and turns known failures into one clear line. */
+export async function withCli(work: (cli: CliContext) => Promise<number | undefined>): Promise<void> {
+  let cli: CliContext | null = null;
+  try {
+    cli = await openCli();
+    process.exitCode = (await work(cli)) ?? 0;
+  } catch (error) {
+    process.exitCode = 1;
+    if (error instanceof ConfigError || error instanceof DataDirBusyError) {
+      console.error(`mediconnect: ${error.message}`);
+    } else if (error instanceof AppError) {
+      const fields = (error.fields ?? []).map((f) => ` ${f.path} ${f.message}`).join(';');
+      console.error(`mediconnect: ${error.message}${fields}`);
+    } else {
+      console.error('mediconnect: failed:', error instanceof Error ? error.message : error);
+    }
+  } finally {
+    await cli?.close();
+  }
+}
+
+const tenant = program.command('tenant').description('clinics (tenants)');
+tenant
+  .command('create')
+  .requiredOption('--code <code>', 'short code the staff type at login (a-z, 0-9, _)')
+  .requiredOption('--name <name>', 'the clinic name')
+  .action((options: { code: string; name: string }) =>
+    withCli(async ({ services }) => {
+      const created = await services.tenants.create(options.code, options.name);
+      console.log(`created tenant ${created.code} (${created.id})`);
+      return 0;
+    }),
+  );
+tenant.command('list').action(() =>
+  withCli(async ({ services }) => {
+    for (const t of await services.tenants.list()) console.log(`${t.code}\t${t.status}\t${t.name}`);
+    return 0;
+  }),
+);
+
+program
+  .command('staff')
+  .description('staff accounts')
+  .command('create')
+  .requiredOption('--tenant <code>', 'tenant code')
+  .requiredOption('--email <email>', 'login email')
+  .addOption(new Option('--role <role>', 'role').choices(['admin', 'doctor', 'nurse', 'clerk']).makeOptionMandatory())
+  .option('--name <name>', 'display name')
+  .description('creates a staff account; the password is read from standard input, never an argument')
+  .action((options: { tenant: string; email: string; role: Role; name?: string }) =>
+    withCli(async ({ services }) => {
+      const found = await services.tenants.findByCode(options.tenant);
+      if (found === null) throw new AppError('not_found', `no tenant ${options.tenant}`);
+      const password = await readSecret('password: ');
+      const account = await services.accounts.create(found, {
+        email: options.email, role: options.role, displayName: options.name ?? options.email, password,
+      });
+      console.log(`created ${account.role} ${account.email} (${account.id})`);
+      return 0;
+    }),
+  );
+
+registerImportCommand(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,181 @@
+import path from 'node:path';
+
+/** Everything the server reads from its environment, read once at start-up. */
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  allowedOrigins: string[];
+  trustedProxies: string[];
+  cookieSecure: boolean;
+  keyProvider: 'local' | 'kms';
+  /** Path to a JWK set of private signing keys; null = generated into the data folder (dev only). */
+  signingKeysFile: string | null;
+  accessTokenMinutes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  bodyLimitBytes: number;
+  webDistDir: string | null;
+  demoSeed: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and validates the environment. Each bad variable is reported by name and rule,
+ * never by value: a value may be a secret.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+
+  const nodeEnv = read('NODE_ENV') ?? 'development';
+  if (!['development', 'test', 'production'].includes(nodeEnv)) {
+    problems.push('NODE_ENV must be development, test or production');
+  }
+  const production = nodeEnv === 'production';
+
+  const port = integer(read('PORT'), 8080, 0, 65535, 'PORT', problems);
+  const host = read('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const publicUrl = read('MEDICONNECT_PUBLIC_URL') ?? `http://localhost:${port}`;
+  if (!isHttpUrl(publicUrl)) problems.push('MEDICONNECT_PUBLIC_URL must be an http(s) URL');
+
+  const originsRaw = read('MEDICONNECT_ALLOWED_ORIGINS');
+  const allowedOrigins = originsRaw
+    ? originsRaw.split(',').map((o) => o.trim()).filter((o) => o !== '')
+    : production
+      ? []
+      : [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  if (allowedOrigins.includes('*')) {
+    problems.push('MEDICONNECT_ALLOWED_ORIGINS must list origins explicitly; "*" is never allowed');
+  } else if (allowedOrigins.some((o) => !isOrigin(o))) {
+    problems.push('MEDICONNECT_ALLOWED_ORIGINS must be a comma-separated list of scheme://host[:port]');
+  }
+
+  const databaseUrl = read('DATABASE_URL') ?? null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const redisUrl = read('REDIS_URL') ?? null;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+  }
+
+  const cookieSecure = boolean(read('MEDICONNECT_COOKIE_SECURE'), true, 'MEDICONNECT_COOKIE_SECURE', problems);
+  const keyProvider = read('MEDICONNECT_KEY_PROVIDER') ?? 'local';
+  if (keyProvider !== 'local' && keyProvider !== 'kms') {
+    problems.push('MEDICONNECT_KEY_PROVIDER must be local or kms');
+  }
+  const logLevel = read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'silent'].includes(logLevel)) {
+    problems.push('LOG_LEVEL must be one of fatal, error, warn, info, debug, silent');
+  }
+
+  const config: Config = {
+    env: nodeEnv as Config['env'],
+    port,
+    host,
+    publicUrl,
+    dataDir: path.resolve(read('MEDICONNECT_DATA_DIR') ?? './data'),
+    databaseUrl,
+    redisUrl,
+    allowedOrigins,
+    trustedProxies: (read('MEDICONNECT_TRUSTED_PROXIES') ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
+    cookieSecure,
+    keyProvider: keyProvider as Config['keyProvider'],
+    signingKeysFile: read('MEDICONNECT_SIGNING_KEYS_FILE') ?? null,
+    accessTokenMinutes: integer(read('MEDICONNECT_ACCESS_TOKEN_MINUTES'), 15, 5, 30,
+      'MEDICONNECT_ACCESS_TOKEN_MINUTES', problems),
+    logLevel: logLevel as Config['logLevel'],
+    bodyLimitBytes: integer(read('MEDICONNECT_BODY_LIMIT_BYTES'), 1_048_576, 1024, 16_777_216,
+      'MEDICONNECT_BODY_LIMIT_BYTES', problems),
+    webDistDir: read('MEDICONNECT_WEB_DIST') ?? null,
+    demoSeed: boolean(read('MEDICONNECT_DEMO'), !production, 'MEDICONNECT_DEMO', problems),
+  };
+
+  if (production) problems.push(...productionRefusals(config, env));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** SPEC §2: settings that are fine on a laptop and unacceptable with patient data. */
+function productionRefusals(config: Config, env: Env): string[] {
+  const refusals: string[] = [];
+  if (config.databaseUrl === null) {
+    refusals.push('DATABASE_URL is required in production (the embedded database is for one machine)');
+  } else if (!/[?&]sslmode=verify-full(&|$)/.test(config.databaseUrl)) {
+    refusals.push('DATABASE_URL must use TLS with sslmode=verify-full in production');
+  }
+  if (config.redisUrl === null) {
+    refusals.push('REDIS_URL is required in production (the in-process store does not scale out)');
+  } else if (!config.redisUrl.startsWith('rediss://')) {
+    refusals.push('REDIS_URL must use TLS (rediss://) in production');
+  }
+  if (config.allowedOrigins.length === 0) {
+    refusals.push('MEDICONNECT_ALLOWED_ORIGINS must list at least one origin in production');
+  }
+  if (config.allowedOrigins.some((o) => o.startsWith('http://'))) {
+    refusals.push('MEDICONNECT_ALLOWED_ORIGINS must be https origins in production');
+  }
+  if (config.keyProvider === 'local') {
+    refusals.push('MEDICONNECT_KEY_PROVIDER=local keeps the key-encryption key on disk; use kms in production');
+  }
+  if (config.signingKeysFile === null) {
+    refusals.push('MEDICONNECT_SIGNING_KEYS_FILE is required in production (generated signing keys are refused)');
+  }
+  if (!config.cookieSecure) {
+    refusals.push('MEDICONNECT_COOKIE_SECURE=false is refused in production');
+  }
+  if (env.MEDICONNECT_BEHIND_PROXY === 'true' && config.trustedProxies.length === 0) {
+    refusals.push('MEDICONNECT_TRUSTED_PROXIES is required when MEDICONNECT_BEHIND_PROXY=true');
+  }
+  return refusals;
+}
+
+function integer(raw: string | undefined, fallback: number, min: number, max: number,
+  name: string, problems: string[]): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be an integer from ${min} to ${max}`);
+    return fallback;
+  }
+  return value;
+}
+
+function boolean(raw: string | undefined, fallback: boolean, name: string, problems: string[]): boolean {
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  problems.push(`${name} must be true or false`);
+  return fallback;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function isOrigin(value: string): boolean {
+  return isHttpUrl(value) && new URL(value).origin === value;
+}

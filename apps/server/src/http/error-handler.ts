@@ -1,0 +1,67 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, errorRegistry, type ErrorCode, type FieldError } from './errors.js';
+
+interface ValidationIssue {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+/** The one place where errors become HTTP answers, in the one body shape. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const mapped = toAppError(error);
+    if (mapped.status >= 500) request.log.error({ err: error, requestId: request.id }, 'request error');
+    return send(request, reply, mapped);
+  });
+
+  app.setNotFoundHandler((request, reply) => send(request, reply, new AppError('not_found')));
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, error: AppError) {
+  for (const [name, value] of Object.entries(error.headers ?? {})) void reply.header(name, value);
+  return reply.code(error.status).send({
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId: request.id,
+      ...(error.fields === undefined ? {} : { fields: error.fields }),
+    },
+  });
+}
+
+function toAppError(error: FastifyError | AppError): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
+  if (fastifyError.validation !== undefined) {
+    return new AppError('validation_failed', undefined,
+      fastifyError.validation.map((issue) => toField(issue, fastifyError.validationContext)));
+  }
+  const byCode: Record<string, ErrorCode> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+    FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  };
+  const code = fastifyError.code in byCode ? byCode[fastifyError.code] : undefined;
+  if (code !== undefined) return new AppError(code);
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400) return new AppError('invalid_json');
+  if (fastifyError.statusCode === 429) return new AppError('rate_limited');
+  if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
+    return new AppError('validation_failed');
+  }
+  return new AppError('internal_error', errorRegistry.internal_error.message);
+}
+
+function toField(issue: ValidationIssue, context: string | undefined): FieldError {
+  let path = issue.instancePath;
+  const missing = issue.params.missingProperty;
+  const extra = issue.params.additionalProperty;
+  if (typeof missing === 'string') path = `${path}/${missing}`;
+  if (typeof extra === 'string') path = `${path}/${extra}`;
+  const prefix = context === undefined || context === 'body' ? '' : `/${context}`;
+  const message = typeof extra === 'string' ? 'is not an allowed property' : (issue.message ?? 'is not valid');
+  return { path: `${prefix}${path}` || '/', message };
+}

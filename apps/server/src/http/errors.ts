@@ -1,0 +1,51 @@
+/**
+ * Every error the API can answer with: a stable code, its HTTP status and a message that is
+ * safe to show. Services throw AppError; one handler turns it into the response body.
+ */
+export const errorRegistry = {
+  validation_failed: { status: 400, message: 'The request is not valid.' },
+  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  invalid_credentials: { status: 401, message: 'The clinic, email or password is wrong.' },
+  unauthenticated: { status: 401, message: 'Sign in to continue.' },
+  forbidden: { status: 403, message: 'Your role may not do this.' },
+  origin_not_allowed: { status: 403, message: 'This origin may not call the API.' },
+  csrf_failed: { status: 403, message: 'The request is missing its CSRF token.' },
+  not_found: { status: 404, message: 'Not found.' },
+  version_conflict: { status: 409, message: 'Someone else changed this record first. Reload it.' },
+  already_exists: { status: 409, message: 'This already exists.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'This content type is not accepted.' },
+  precondition_required: { status: 428, message: 'Send the version you are changing (If-Match).' },
+  rate_limited: { status: 429, message: 'Too many requests. Try again later.' },
+  internal_error: { status: 500, message: 'Something went wrong on our side.' },
+  service_unavailable: { status: 503, message: 'The service is not available right now.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorRegistry;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly fields?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message ?? errorRegistry[code].message);
+    this.name = 'AppError';
+    this.status = errorRegistry[code].status;
+  }
+}
+
+export const notFound = (): AppError => new AppError('not_found');
+export const forbidden = (): AppError => new AppError('forbidden');
+
+export function invalid(path: string, message: string): AppError {
+  return new AppError('validation_failed', undefined, [{ path, message }]);
+}

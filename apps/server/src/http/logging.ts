@@ -1,0 +1,54 @@
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import { pino, type LoggerOptions } from 'pino';
+
+/**
+ * Logs are for operators. Only these fields ever leave a request: ids, method, the route
+ * pattern (never the URL: its query string may carry a name), status and timing. Bodies,
+ * headers, cookies, tokens and error details from the database are never logged.
+ */
+export function loggerOptions(level: string): LoggerOptions {
+  return {
+    level,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    messageKey: 'msg',
+    serializers: { err: serializeError, error: serializeError },
+    redact: { paths: ['req', 'res', 'headers', 'body', 'query', 'password', 'token'], remove: true },
+  };
+}
+
+export function createLogger(level: string, destination?: NodeJS.WritableStream): FastifyBaseLogger {
+  return pino(loggerOptions(level), destination ?? process.stdout) as unknown as FastifyBaseLogger;
+}
+
+/** One completion line per request. */
+export function logCompletion(request: FastifyRequest, reply: FastifyReply): void {
+  const fields = {
+    requestId: request.id,
+    method: request.method,
+    route: request.routeOptions.url ?? 'unmatched',
+    status: reply.statusCode,
+    ms: Math.round(reply.elapsedTime),
+    tenantId: request.caller?.tenantId,
+    userId: request.caller?.userId,
+  };
+  if (reply.statusCode >= 500) request.log.error(fields, 'request failed');
+  else request.log.info(fields, 'request completed');
+}
+
+/**
+ * Database and library errors can quote the offending value ("invalid input syntax for type
+ * date: …"). Keep the type, code and stack frames; drop messages we did not write.
+ */
+export function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const code = (error as { code?: unknown }).code;
+  const ours = error.name === 'AppError' || error.name === 'ConfigError';
+  const frames = (error.stack ?? '').split('\n').slice(1, 8).map((line) => line.trim());
+  return {
+    type: error.name,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(ours ? { message: error.message } : {}),
+    stack: frames,
+  };
+}

@@ -1,0 +1,83 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config/config.js';
+import { AppError } from './errors.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_COOKIE = 'mc_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** Security headers, CORS allowlist and the origin check, registered before any route. */
+export async function registerBoundary(app: FastifyInstance, config: Config): Promise<void> {
+  const allowed = new Set(config.allowedOrigins);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
+  });
+
+  // A disallowed origin gets no CORS headers at all; never a wildcard, never a reflection.
+  await app.register(cors, {
+    origin: (origin, callback) => {
+      callback(null, origin !== undefined && allowed.has(origin));
+    },
+    credentials: true,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'if-match', CSRF_HEADER],
+    exposedHeaders: ['etag', 'retry-after'],
+    maxAge: 600,
+  });
+
+  // A browser names the page that sent a state-changing request; a page off the allowlist is
+  // refused here, before any handler runs (CSRF, CRIT-3).
+  app.addHook('onRequest', async (request) => {
+    if (SAFE_METHODS.has(request.method)) return;
+    const origin = request.headers.origin;
+    if (origin !== undefined && !allowed.has(origin)) throw new AppError('origin_not_allowed');
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+}
+
+/**
+ * Cookie-authenticated endpoints (refresh, logout) need the double-submit token and a
+ * same-site page: an Origin or Referer on the allowlist.
+ */
+export function requireCsrf(request: FastifyRequest, allowedOrigins: readonly string[]): void {
+  const cookie = request.cookies[CSRF_COOKIE];
+  const header = request.headers[CSRF_HEADER];
+  if (cookie === undefined || typeof header !== 'string' || cookie.length < 16 || header !== cookie) {
+    throw new AppError('csrf_failed');
+  }
+  const origin = request.headers.origin ?? refererOrigin(request.headers.referer);
+  if (origin === null || !allowedOrigins.includes(origin)) throw new AppError('origin_not_allowed');
+}
+
+function refererOrigin(referer: string | undefined): string | null {
+  if (referer === undefined) return null;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,119 @@
+import crypto from 'node:crypto';
+import type { Database } from '../../platform/db/database.js';
+import type { Role } from '../../platform/db/tables.js';
+import { AppError, invalid } from '../../http/errors.js';
+import { hashPassword, passwordProblem } from '../auth/passwords.js';
+import type { Tenant } from '../tenants/service.js';
+
+export interface Account {
+  id: string;
+  tenantId: string;
+  email: string;
+  role: Role;
+  displayName: string;
+  status: 'active' | 'deactivated';
+  patientId: string | null;
+}
+
+export interface NewAccount {
+  email: string;
+  password: string;
+  role: Role;
+  displayName: string;
+  patientId?: string | null;
+}
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+const STAFF_ROLES: readonly Role[] = ['admin', 'doctor', 'nurse', 'clerk'];
+
+/** Staff and patient accounts of a clinic. */
+export class AccountService {
+  constructor(private readonly db: Database) {}
+
+  async create(tenant: Tenant, input: NewAccount): Promise<Account> {
+    const email = normalizeEmail(input.email);
+    if (!EMAIL.test(email)) throw invalid('/email', 'must be an email address');
+    if (input.role === 'patient' && (input.patientId ?? null) === null) {
+      throw invalid('/patientId', 'a patient account must name its patient record');
+    }
+    if (input.role !== 'patient' && !STAFF_ROLES.includes(input.role)) {
+      throw invalid('/role', 'must be admin, doctor, nurse, clerk or patient');
+    }
+    const problem = passwordProblem(input.password);
+    if (problem !== null) throw invalid('/password', problem);
+    if ((await this.findByEmail(tenant.id, email)) !== null) {
+      throw new AppError('already_exists', 'an account with this email already exists');
+    }
+
+    const account: Account = {
+      id: crypto.randomUUID(),
+      tenantId: tenant.id,
+      email,
+      role: input.role,
+      displayName: input.displayName.trim() || email,
+      status: 'active',
+      patientId: input.patientId ?? null,
+    };
+    await this.db.control
+      .insertInto('users')
+      .values({
+        id: account.id,
+        tenant_id: tenant.id,
+        email,
+        password_hash: await hashPassword(input.password),
+        role: account.role,
+        display_name: account.displayName,
+        patient_id: account.patientId,
+      })
+      .execute();
+    return account;
+  }
+
+  async findByEmail(tenantId: string, email: string): Promise<(Account & { passwordHash: string }) | null> {
+    const row = await this.db.control
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('email', '=', normalizeEmail(email))
+      .executeTakeFirst();
+    return row === undefined ? null : { ...toAccount(row), passwordHash: row.password_hash };
+  }
+
+  async findById(tenantId: string, id: string): Promise<Account | null> {
+    const row = await this.db.control
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? null : toAccount(row);
+  }
+
+  async displayNames(tenantId: string, ids: string[]): Promise<Map<string, Account>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.control
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(rows.map((row) => [row.id, toAccount(row)]));
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize('NFKC').toLowerCase();
+}
+
+function toAccount(row: { id: string; tenant_id: string; email: string; role: Role; display_name: string;
+  status: 'active' | 'deactivated'; patient_id: string | null }): Account {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    email: row.email,
+    role: row.role,
+    displayName: row.display_name,
+    status: row.status,
+    patientId: row.patient_id,
+  };
+}

@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { controlMigrations } from './migrations/control.js';
+import { tenantMigrations } from './migrations/tenant.js';
+import { migrateSchema } from './migrate.js';
+import { PGliteDialect } from './pglite-dialect.js';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import type { ControlDatabase, TenantDatabase } from './tables.js';
+
+export const CONTROL_SCHEMA = 'mc_control';
+
+/** A handle that can only reach one tenant's schema. */
+export interface TenantDb {
+  readonly tenantId: string;
+  readonly schema: string;
+  readonly db: Kysely<TenantDatabase>;
+  transaction<T>(work: (trx: Kysely<TenantDatabase>) => Promise<T>): Promise<T>;
+}
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly control: Kysely<ControlDatabase>;
+  forTenant(tenantId: string, schema: string): TenantDb;
+  migrateControl(): Promise<void>;
+  migrateTenant(schema: string): Promise<number[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Who holds the embedded database, shown to a second process that tries to open it. */
+  holder: string;
+  /** Embedded only: keep everything in memory (tests). */
+  inMemory?: boolean;
+}
+
+// Dates stay 'YYYY-MM-DD' strings and int8 stays a string in both dialects, so rows look alike.
+const DATE_OID = 1082;
+const INT8_OID = 20;
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.databaseUrl !== null) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === DATE_OID || oid === INT8_OID
+            ? (value: string) => value
+            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    return build('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), null);
+  }
+
+  let lock: DataDirLock | null = null;
+  let dataPath: string | undefined;
+  if (options.inMemory !== true) {
+    fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    lock = acquireDataDirLock(options.dataDir, options.holder);
+    dataPath = path.join(options.dataDir, 'pglite');
+  }
+  try {
+    const pglite = await PGlite.create(dataPath, {
+      parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: (value: string) => value },
+    });
+    return build('pglite', new Kysely<unknown>({ dialect: new PGliteDialect(pglite) }), lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+function build(kind: Database['kind'], root: Kysely<unknown>, lock: DataDirLock | null): Database {
+  const control = (root as Kysely<ControlDatabase>).withSchema(CONTROL_SCHEMA);
+  return {
+    kind,
+    control,
+    forTenant(tenantId, schema) {
+      const typed = root as Kysely<TenantDatabase>;
+      return {
+        tenantId,
+        schema,
+        db: typed.withSchema(schema),
+        transaction: (work) => typed.transaction().execute((trx) => work(trx.withSchema(schema))),
+      };
+    },
+    async migrateControl() {
+      await migrateSchema(root, CONTROL_SCHEMA, controlMigrations);
+    },
+    migrateTenant: (schema) => migrateSchema(root, schema, tenantMigrations),
+    async ping() {
+      await sql`select 1`.execute(root);
+    },
+    async close() {
+      await root.destroy();
+      lock?.release();
+    },
+  };
+}

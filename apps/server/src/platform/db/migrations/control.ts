@@ -1,0 +1,51 @@
+import type { Migration } from '../migrate.js';
+
+/** The platform's own tables: tenants, staff and patient accounts, sessions. */
+export const controlMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'tenants, users, sessions',
+    statements: (s) => [
+      `create table ${s}.tenants (
+        id uuid primary key,
+        code text not null unique,
+        name text not null,
+        schema_name text not null unique,
+        status text not null default 'active' check (status in ('active', 'suspended')),
+        created_at timestamptz not null default now()
+      )`,
+      `create table ${s}.users (
+        id uuid primary key,
+        tenant_id uuid not null references ${s}.tenants (id),
+        email text not null,
+        password_hash text not null,
+        role text not null check (role in ('admin', 'doctor', 'nurse', 'clerk', 'patient')),
+        display_name text not null,
+        status text not null default 'active' check (status in ('active', 'deactivated')),
+        patient_id uuid,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now(),
+        unique (tenant_id, email)
+      )`,
+      `create table ${s}.sessions (
+        id uuid primary key,
+        tenant_id uuid not null references ${s}.tenants (id),
+        user_id uuid not null references ${s}.users (id),
+        device_label text not null,
+        created_at timestamptz not null default now(),
+        last_used_at timestamptz not null,
+        expires_at timestamptz not null,
+        revoked_at timestamptz,
+        revoked_reason text
+      )`,
+      `create index sessions_user_idx on ${s}.sessions (user_id) where revoked_at is null`,
+      `create table ${s}.refresh_tokens (
+        token_hash text primary key,
+        session_id uuid not null references ${s}.sessions (id),
+        created_at timestamptz not null default now(),
+        used_at timestamptz
+      )`,
+      `create index refresh_tokens_session_idx on ${s}.refresh_tokens (session_id)`,
+    ],
+  },
+];

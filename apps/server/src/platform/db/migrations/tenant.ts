@@ -1,0 +1,147 @@
+import type { Migration } from '../migrate.js';
+
+/** One clinic's tables. Every tenant schema runs the same list, in order. */
+export const tenantMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'patients, care team, encounters, diagnoses, imported data, audit',
+    statements: (s) => [
+      `create table ${s}.patients (
+        id uuid primary key,
+        version integer not null default 1,
+        family_name text not null,
+        given_name text not null,
+        family_name_kana text,
+        given_name_kana text,
+        sort_name text not null,
+        birth_date date not null,
+        sex text not null check (sex in ('male', 'female', 'other', 'unknown')),
+        phone text,
+        email text,
+        postal_code text,
+        address text,
+        insurer_number text,
+        insurance_symbol text,
+        insurance_number text,
+        insurance_branch text,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null,
+        created_by uuid,
+        updated_by uuid
+      )`,
+      `create index patients_sort_idx on ${s}.patients (sort_name, id)`,
+      `create table ${s}.care_team (
+        id uuid primary key,
+        patient_id uuid not null references ${s}.patients (id),
+        staff_id uuid not null,
+        assigned_by uuid,
+        started_at timestamptz not null default now(),
+        ended_at timestamptz
+      )`,
+      `create unique index care_team_active_idx on ${s}.care_team (staff_id, patient_id)
+        where ended_at is null`,
+      `create table ${s}.practitioners (
+        id uuid primary key,
+        name text not null,
+        identifiers jsonb not null default '[]',
+        created_at timestamptz not null default now()
+      )`,
+      `create table ${s}.organizations (
+        id uuid primary key,
+        name text not null,
+        identifiers jsonb not null default '[]',
+        address text,
+        phone text,
+        created_at timestamptz not null default now()
+      )`,
+      `create table ${s}.encounters (
+        id uuid primary key,
+        patient_id uuid not null references ${s}.patients (id),
+        type text not null check (type in ('in_person', 'video')),
+        started_at timestamptz not null,
+        ended_at timestamptz,
+        clinician_id uuid,
+        clinician_name text not null,
+        practitioner_id uuid references ${s}.practitioners (id),
+        organization_id uuid references ${s}.organizations (id),
+        current_version integer not null,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null
+      )`,
+      `create index encounters_patient_idx on ${s}.encounters (patient_id, started_at desc, id desc)`,
+      `create table ${s}.encounter_versions (
+        encounter_id uuid not null references ${s}.encounters (id),
+        version integer not null,
+        subjective text not null,
+        objective text not null,
+        assessment text not null,
+        plan text not null,
+        author_id uuid,
+        author_name text not null,
+        reason text,
+        created_at timestamptz not null default now(),
+        primary key (encounter_id, version)
+      )`,
+      `create table ${s}.diagnoses (
+        id uuid primary key,
+        encounter_id uuid not null,
+        version integer not null,
+        position integer not null,
+        code text not null,
+        name text not null,
+        foreign key (encounter_id, version) references ${s}.encounter_versions (encounter_id, version)
+      )`,
+      `create index diagnoses_version_idx on ${s}.diagnoses (encounter_id, version, position)`,
+      `create table ${s}.observations (
+        id uuid primary key,
+        patient_id uuid not null references ${s}.patients (id),
+        encounter_id uuid references ${s}.encounters (id),
+        code_system text,
+        code text not null,
+        display text not null,
+        value_text text not null,
+        unit text,
+        effective_at timestamptz,
+        created_at timestamptz not null default now()
+      )`,
+      `create index observations_patient_idx on ${s}.observations (patient_id, effective_at desc, id)`,
+      `create table ${s}.medications (
+        id uuid primary key,
+        patient_id uuid not null references ${s}.patients (id),
+        encounter_id uuid references ${s}.encounters (id),
+        code_system text,
+        code text,
+        display text not null,
+        dosage text,
+        status text not null,
+        authored_at timestamptz,
+        created_at timestamptz not null default now()
+      )`,
+      `create index medications_patient_idx on ${s}.medications (patient_id, authored_at desc, id)`,
+      `create table ${s}.external_refs (
+        resource_type text not null,
+        source text not null,
+        external_id text not null,
+        local_id uuid not null,
+        content_hash text not null,
+        imported_at timestamptz not null default now(),
+        primary key (resource_type, source, external_id)
+      )`,
+      `create table ${s}.audit_events (
+        id uuid primary key,
+        occurred_at timestamptz not null default now(),
+        actor_id uuid,
+        actor_role text not null,
+        action text not null,
+        outcome text not null check (outcome in ('success', 'denied', 'failure')),
+        patient_id uuid,
+        resource_type text,
+        resource_id text,
+        request_id text,
+        details jsonb not null default '{}'
+      )`,
+      `create index audit_events_time_idx on ${s}.audit_events (occurred_at desc, id)`,
+      `create index audit_events_patient_idx on ${s}.audit_events (patient_id, occurred_at desc)`,
+    ],
+  },
+];

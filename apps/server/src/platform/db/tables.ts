@@ -1,0 +1,215 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** A timestamp column: written as a Date or ISO string, read as a Date. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp with a database default: optional on insert. */
+type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+// ---- control schema: the platform's own tables, one set for all tenants ----
+
+export interface TenantsTable {
+  id: string;
+  code: string;
+  name: string;
+  schema_name: string;
+  status: 'active' | 'suspended';
+  created_at: DefaultTimestamp;
+}
+
+export type Role = 'admin' | 'doctor' | 'nurse' | 'clerk' | 'patient';
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  email: string;
+  password_hash: string;
+  role: Role;
+  display_name: string;
+  status: Generated<'active' | 'deactivated'>;
+  /** For role `patient`: the patient record this account may see. */
+  patient_id: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  device_label: string;
+  created_at: DefaultTimestamp;
+  last_used_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  created_at: DefaultTimestamp;
+  used_at: Timestamp | null;
+}
+
+export interface ControlDatabase {
+  tenants: TenantsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+}
+
+// ---- tenant schema: one copy per clinic ----
+
+export type Sex = 'male' | 'female' | 'other' | 'unknown';
+
+export interface PatientsTable {
+  id: string;
+  version: number;
+  family_name: string;
+  given_name: string;
+  family_name_kana: string | null;
+  given_name_kana: string | null;
+  /** Kana when known, else the name: the order of the patient list. */
+  sort_name: string;
+  birth_date: string;
+  sex: Sex;
+  phone: string | null;
+  email: string | null;
+  postal_code: string | null;
+  address: string | null;
+  insurer_number: string | null;
+  insurance_symbol: string | null;
+  insurance_number: string | null;
+  insurance_branch: string | null;
+  created_at: DefaultTimestamp;
+  updated_at: Timestamp;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+export interface CareTeamTable {
+  id: string;
+  patient_id: string;
+  staff_id: string;
+  assigned_by: string | null;
+  started_at: DefaultTimestamp;
+  ended_at: Timestamp | null;
+}
+
+export interface PractitionersTable {
+  id: string;
+  name: string;
+  identifiers: Json<{ system: string | null; value: string }[]>;
+  created_at: DefaultTimestamp;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  identifiers: Json<{ system: string | null; value: string }[]>;
+  address: string | null;
+  phone: string | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface EncountersTable {
+  id: string;
+  patient_id: string;
+  type: 'in_person' | 'video';
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  clinician_id: string | null;
+  clinician_name: string;
+  practitioner_id: string | null;
+  organization_id: string | null;
+  current_version: number;
+  created_at: DefaultTimestamp;
+  updated_at: Timestamp;
+}
+
+export interface EncounterVersionsTable {
+  encounter_id: string;
+  version: number;
+  subjective: string;
+  objective: string;
+  assessment: string;
+  plan: string;
+  author_id: string | null;
+  author_name: string;
+  reason: string | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface DiagnosesTable {
+  id: string;
+  encounter_id: string;
+  version: number;
+  position: number;
+  code: string;
+  name: string;
+}
+
+export interface ObservationsTable {
+  id: string;
+  patient_id: string;
+  encounter_id: string | null;
+  code_system: string | null;
+  code: string;
+  display: string;
+  value_text: string;
+  unit: string | null;
+  effective_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface MedicationsTable {
+  id: string;
+  patient_id: string;
+  encounter_id: string | null;
+  code_system: string | null;
+  code: string | null;
+  display: string;
+  dosage: string | null;
+  status: string;
+  authored_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+}
+
+/** Where an imported resource came from, so a second import recognises it. */
+export interface ExternalRefsTable {
+  resource_type: string;
+  source: string;
+  external_id: string;
+  local_id: string;
+  content_hash: string;
+  imported_at: DefaultTimestamp;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  occurred_at: DefaultTimestamp;
+  actor_id: string | null;
+  actor_role: string;
+  action: string;
+  outcome: 'success' | 'denied' | 'failure';
+  patient_id: string | null;
+  resource_type: string | null;
+  resource_id: string | null;
+  request_id: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface TenantDatabase {
+  patients: PatientsTable;
+  care_team: CareTeamTable;
+  practitioners: PractitionersTable;
+  organizations: OrganizationsTable;
+  encounters: EncountersTable;
+  encounter_versions: EncounterVersionsTable;
+  diagnoses: DiagnosesTable;
+  observations: ObservationsTable;
+  medications: MedicationsTable;
+  external_refs: ExternalRefsTable;
+  audit_events: AuditEventsTable;
+}

@@ -1,0 +1,9 @@
+import { MemoryStore } from './memory-store.js';
+import { RedisStore } from './redis-store.js';
+import type { Store } from './store.js';
+
+export type { Store } from './store.js';
+
+export async function openStore(redisUrl: string | null): Promise<Store> {
+  return redisUrl === null ? new MemoryStore() : RedisStore.connect(redisUrl);
+}

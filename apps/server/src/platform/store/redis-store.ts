@@ -1,0 +1,39 @@
+import { Redis } from 'ioredis';
+import type { Store } from './store.js';
+
+export class RedisStore implements Store {
+  readonly kind = 'redis';
+
+  private constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  static async connect(url: string, prefix = 'mc:'): Promise<RedisStore> {
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+    await redis.connect();
+    return new RedisStore(redis, prefix);
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.redis.get(this.prefix + key);
+  }
+
+  async existsAny(keys: string[]): Promise<boolean> {
+    if (keys.length === 0) return false;
+    return (await this.redis.exists(...keys.map((k) => this.prefix + k))) > 0;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.redis.del(this.prefix + key);
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}

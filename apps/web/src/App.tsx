@@ -1,0 +1,128 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { logout, onSessionEnded, restoreSession } from './api/client';
+import type { Me } from './api/types';
+import { Header } from './components/Header';
+import { Loading, Notice } from './components/Notice';
+import { t } from './i18n';
+import { forgetAll } from './lib/memory';
+import { EncounterPage } from './pages/EncounterPage';
+import { LoginPage } from './pages/LoginPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+import { PatientChartPage } from './pages/PatientChartPage';
+import { PatientListPage } from './pages/PatientListPage';
+import { navigate, parseRoute, useLocation, type Route } from './router';
+import { SessionContext, type Session } from './session';
+
+type SessionState =
+  | { status: 'restoring' }
+  | { status: 'anonymous'; notice: string | null }
+  | { status: 'authenticated'; me: Me };
+
+/** Where to go after login; memory only, like everything else about the session. */
+let returnTo: string | null = null;
+
+function Page({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'patients':
+      return <PatientListPage />;
+    case 'patient':
+      // Keyed by id: one patient's data must never linger while another's loads.
+      return <PatientChartPage key={route.id} patientId={route.id} />;
+    case 'encounter':
+      return <EncounterPage key={route.id} encounterId={route.id} />;
+    case 'home':
+    case 'login':
+      return <Loading />;
+    case 'notFound':
+      return <NotFoundPage />;
+  }
+}
+
+export function App() {
+  const [session, setSession] = useState<SessionState>({ status: 'restoring' });
+  const location = useLocation();
+  const route = parseRoute(location.pathname);
+
+  useEffect(() => {
+    let live = true;
+    restoreSession().then(
+      (me) => {
+        if (live) setSession(me ? { status: 'authenticated', me } : { status: 'anonymous', notice: null });
+      },
+      () => {
+        if (live) setSession({ status: 'anonymous', notice: t.session.restoreFailed });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  useEffect(
+    () =>
+      onSessionEnded(() => {
+        forgetAll();
+        setSession({ status: 'anonymous', notice: t.session.expired });
+      }),
+    [],
+  );
+
+  // Keep the address bar in step with the session.
+  useEffect(() => {
+    if (session.status === 'anonymous' && route.name !== 'login') {
+      if (route.name !== 'home') returnTo = location.href;
+      navigate('/login', { replace: true });
+    }
+    if (session.status === 'authenticated' && (route.name === 'login' || route.name === 'home')) {
+      navigate(returnTo ?? '/patients', { replace: true });
+      returnTo = null;
+    }
+  }, [session.status, route.name, location.href]);
+
+  const onLogout = useCallback(() => {
+    forgetAll();
+    returnTo = null;
+    void logout().then((confirmed) => {
+      setSession({
+        status: 'anonymous',
+        notice: confirmed ? t.session.loggedOut : t.session.logoutUnconfirmed,
+      });
+    });
+  }, []);
+
+  const value = useMemo<Session | null>(
+    () => (session.status === 'authenticated' ? { me: session.me, logout: onLogout } : null),
+    [session, onLogout],
+  );
+
+  if (session.status === 'restoring') {
+    return (
+      <main className="splash">
+        <p role="status">{t.session.restoring}</p>
+      </main>
+    );
+  }
+  if (session.status === 'anonymous' || !value) {
+    const notice = session.status === 'anonymous' ? session.notice : null;
+    return (
+      <LoginPage
+        notice={notice}
+        onLoggedIn={(me) => {
+          setSession({ status: 'authenticated', me });
+        }}
+      />
+    );
+  }
+  return (
+    <SessionContext value={value}>
+      <Header active={route.name === 'patients' ? 'patients' : null} />
+      {value.me.role === 'patient' ? (
+        <main className="page">
+          <Notice kind="info">{t.session.portalUnavailable}</Notice>
+        </main>
+      ) : (
+        <Page route={route} />
+      )}
+    </SessionContext>
+  );
+}

@@ -1,0 +1,345 @@
+// The one way the web app talks to the API.
+//
+// The access token lives only in this module's memory (SPEC §3): a page reload loses it and the
+// session is restored from the HttpOnly refresh cookie via POST /auth/refresh. Refresh tokens
+// rotate and a reused one revokes the whole session, so refreshes are single-flight within the
+// tab and serialized across tabs with the Web Locks API.
+
+import type { Me } from './types';
+
+const CSRF_COOKIE = 'mc_csrf';
+const LOCK_NAME = 'mediconnect-auth';
+const CHANNEL_NAME = 'mediconnect-auth';
+/** Refresh slightly before expiry so a request does not race the token's last second. */
+const EXPIRY_MARGIN_MS = 30_000;
+
+export interface FieldIssue {
+  /** JSON Pointer into the request body, e.g. "/insurance/insurerNumber". */
+  path: string;
+  message: string;
+}
+
+interface ApiErrorInit {
+  status: number;
+  code: string;
+  message: string;
+  requestId?: string | null;
+  fields?: FieldIssue[];
+  retryAfterSeconds?: number | null;
+}
+
+/** Any failed call. `status` 0 means the server was not reached. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly requestId: string | null;
+  readonly fields: FieldIssue[];
+  readonly retryAfterSeconds: number | null;
+
+  constructor(init: ApiErrorInit) {
+    super(init.message);
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId ?? null;
+    this.fields = init.fields ?? [];
+    this.retryAfterSeconds = init.retryAfterSeconds ?? null;
+  }
+}
+
+export function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError({ status: 0, code: 'client_error', message: String(err) });
+}
+
+export function isAbortError(err: unknown): boolean {
+  return err instanceof DOMException && err.name === 'AbortError';
+}
+
+// --- session state (memory only) ---
+
+let accessToken: string | null = null;
+let expiresAt = 0;
+let sessionActive = false;
+/** Bumped on logout so a refresh that was already on the wire cannot revive the session. */
+let epoch = 0;
+let refreshInFlight: Promise<Me | null> | null = null;
+let restoreOnce: Promise<Me | null> | null = null;
+const endListeners = new Set<() => void>();
+
+const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(CHANNEL_NAME);
+if (channel) {
+  channel.onmessage = (event: MessageEvent<unknown>) => {
+    if (event.data === 'logout') endSession();
+  };
+}
+
+/** Called when the session ends without the user asking (refresh failed, logout in another tab). */
+export function onSessionEnded(listener: () => void): () => void {
+  endListeners.add(listener);
+  return () => {
+    endListeners.delete(listener);
+  };
+}
+
+function clearToken(): void {
+  accessToken = null;
+  expiresAt = 0;
+}
+
+function endSession(): void {
+  const wasActive = sessionActive;
+  clearToken();
+  sessionActive = false;
+  restoreOnce = null;
+  if (wasActive) for (const listener of endListeners) listener();
+}
+
+function readCookie(name: string): string | null {
+  for (const part of document.cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+/** Runs `fn` while holding a lock shared by every tab of this origin, where supported. */
+function withAuthLock<T>(fn: () => Promise<T>): Promise<T> {
+  if (!('locks' in navigator)) return fn();
+  return navigator.locks.request(LOCK_NAME, fn);
+}
+
+// --- auth responses ---
+
+interface AuthOk {
+  status: 'ok';
+  accessToken: string;
+  expiresIn: number;
+  user: Me;
+}
+
+function isAuthOk(body: unknown): body is AuthOk {
+  if (typeof body !== 'object' || body === null) return false;
+  const b = body as Record<string, unknown>;
+  return (
+    b.status === 'ok' &&
+    typeof b.accessToken === 'string' &&
+    typeof b.expiresIn === 'number' &&
+    typeof b.user === 'object' &&
+    b.user !== null
+  );
+}
+
+function acceptAuth(body: unknown, startedInEpoch: number): Me {
+  if (!isAuthOk(body)) {
+    const status =
+      typeof body === 'object' && body !== null && 'status' in body ? String(body.status) : '';
+    // SPEC §3 allows an MFA step here; docs/api.md does not define it yet.
+    throw new ApiError({ status: 200, code: status || 'unexpected_response', message: status });
+  }
+  if (startedInEpoch !== epoch) {
+    throw new ApiError({ status: 401, code: 'unauthenticated', message: 'logged out' });
+  }
+  accessToken = body.accessToken;
+  expiresAt = Date.now() + body.expiresIn * 1000;
+  sessionActive = true;
+  return body.user;
+}
+
+// --- low-level fetch ---
+
+interface SendInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+async function rawFetch(path: string, init: SendInit): Promise<Response> {
+  try {
+    return await fetch(path, {
+      method: init.method,
+      headers: { Accept: 'application/json', ...init.headers },
+      body: init.body,
+      signal: init.signal,
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    throw new ApiError({ status: 0, code: 'network_error', message: String(err) });
+  }
+}
+
+function parseFields(value: unknown): FieldIssue[] {
+  if (!Array.isArray(value)) return [];
+  const fields: FieldIssue[] = [];
+  for (const item of value as unknown[]) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { path, message } = item as Record<string, unknown>;
+    if (typeof path === 'string') {
+      fields.push({ path, message: typeof message === 'string' ? message : '' });
+    }
+  }
+  return fields;
+}
+
+function parseRetryAfter(res: Response): number | null {
+  const header = res.headers.get('Retry-After');
+  if (header === null) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+async function toApiError(res: Response): Promise<ApiError> {
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Proxies and gateways may answer with HTML; the status alone still says enough.
+  }
+  const error =
+    typeof body === 'object' && body !== null && 'error' in body
+      ? (body.error as Record<string, unknown> | null)
+      : null;
+  return new ApiError({
+    status: res.status,
+    code: typeof error?.code === 'string' ? error.code : `http_${res.status}`,
+    message: typeof error?.message === 'string' ? error.message : res.statusText,
+    requestId: typeof error?.requestId === 'string' ? error.requestId : res.headers.get('X-Request-Id'),
+    fields: parseFields(error?.fields),
+    retryAfterSeconds: parseRetryAfter(res),
+  });
+}
+
+// --- session operations ---
+
+async function runRefresh(startedInEpoch: number): Promise<Me | null> {
+  const csrf = readCookie(CSRF_COOKIE);
+  if (csrf === null) return null;
+  const res = await rawFetch('/api/v1/auth/refresh', {
+    method: 'POST',
+    headers: { 'X-CSRF-Token': csrf },
+  });
+  if (res.status === 401 || res.status === 403) return null;
+  if (!res.ok) throw await toApiError(res);
+  return acceptAuth(await res.json(), startedInEpoch);
+}
+
+/**
+ * Exchanges the refresh cookie for a new access token. Resolves to null when there is no live
+ * session; rejects on transient failures (network, 429, 5xx) so callers do not log out for them.
+ */
+export function refreshSession(): Promise<Me | null> {
+  const startedInEpoch = epoch;
+  refreshInFlight ??= withAuthLock(() => runRefresh(startedInEpoch)).finally(() => {
+    refreshInFlight = null;
+  });
+  return refreshInFlight;
+}
+
+/** The start-up restore runs once per page load, however many times React mounts the app. */
+export function restoreSession(): Promise<Me | null> {
+  restoreOnce ??= refreshSession().catch((err: unknown) => {
+    restoreOnce = null;
+    throw err;
+  });
+  return restoreOnce;
+}
+
+export async function login(tenant: string, email: string, password: string): Promise<Me> {
+  const startedInEpoch = epoch;
+  const res = await rawFetch('/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ tenant, email, password }),
+  });
+  if (!res.ok) throw await toApiError(res);
+  return acceptAuth(await res.json(), startedInEpoch);
+}
+
+/** Ends the session here, on the server and in other tabs. Resolves false if the server did not confirm. */
+export async function logout(): Promise<boolean> {
+  const token = accessToken;
+  epoch += 1;
+  sessionActive = false;
+  restoreOnce = null;
+  clearToken();
+  channel?.postMessage('logout');
+  // Let a rotation already on the wire land first, so the cookie we send is the current one.
+  await refreshInFlight?.catch(() => null);
+  return withAuthLock(async () => {
+    const headers: Record<string, string> = {};
+    const csrf = readCookie(CSRF_COOKIE);
+    if (csrf !== null) headers['X-CSRF-Token'] = csrf;
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    try {
+      const res = await rawFetch('/api/v1/auth/logout', { method: 'POST', headers });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  });
+}
+
+// --- authenticated requests ---
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+async function refreshOrEnd(): Promise<void> {
+  const me = await refreshSession();
+  if (me !== null) return;
+  endSession();
+  throw new ApiError({ status: 401, code: 'unauthenticated', message: 'session ended' });
+}
+
+function withToken(init: SendInit): SendInit {
+  if (accessToken === null) return init;
+  return { ...init, headers: { ...init.headers, Authorization: `Bearer ${accessToken}` } };
+}
+
+async function send(path: string, options: RequestOptions): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const init: SendInit = { method: options.method ?? 'GET', headers, body, signal: options.signal };
+
+  if (accessToken !== null && Date.now() >= expiresAt - EXPIRY_MARGIN_MS) await refreshOrEnd();
+  let res = await rawFetch(path, withToken(init));
+  if (res.status === 401) {
+    // Only a session we hold is refreshed here: a request left over from before a logout must
+    // not bring the session back. One refresh and one retry; a second 401 means it is gone.
+    if (!sessionActive) throw await toApiError(res);
+    await refreshOrEnd();
+    res = await rawFetch(path, withToken(init));
+    if (res.status === 401) endSession();
+  }
+  if (!res.ok) throw await toApiError(res);
+  return res;
+}
+
+export async function requestJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const res = await send(path, options);
+  return (await res.json()) as T;
+}
+
+export async function requestNoContent(path: string, options: RequestOptions = {}): Promise<void> {
+  await send(path, options);
+}
+
+/** Builds "/path?a=1" from the defined, non-empty values only. */
+export function withQuery(path: string, query: Record<string, string | number | null | undefined>) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== null && value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}

@@ -1,0 +1,121 @@
+// Shapes shared with the server; see docs/api.md, which both sides implement.
+
+export type Role = 'admin' | 'doctor' | 'nurse' | 'clerk' | 'patient';
+
+export interface Me {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  tenant: { code: string; name: string };
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export type Sex = 'male' | 'female' | 'other' | 'unknown';
+
+export interface Insurance {
+  /** 保険者番号: 6 or 8 digits, the last one a check digit. */
+  insurerNumber: string;
+  /** 記号 */
+  symbol: string | null;
+  /** 番号 */
+  number: string;
+  /** 枝番 */
+  branch: string | null;
+}
+
+export interface Patient {
+  id: string;
+  version: number;
+  familyName: string;
+  givenName: string;
+  familyNameKana: string;
+  givenNameKana: string;
+  birthDate: string;
+  sex: Sex;
+  phone: string | null;
+  email: string | null;
+  postalCode: string | null;
+  address: string | null;
+  insurance: Insurance | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type PatientInput = Omit<Patient, 'id' | 'version' | 'createdAt' | 'updatedAt'>;
+
+export type EncounterType = 'in_person' | 'video';
+
+export interface SoapNote {
+  subjective: string;
+  objective: string;
+  assessment: string;
+  plan: string;
+}
+
+export interface Diagnosis {
+  /** ICD-10, e.g. "J06.9". */
+  code: string;
+  name: string;
+}
+
+export interface EncounterVersion {
+  version: number;
+  note: SoapNote;
+  diagnoses: Diagnosis[];
+  authorId: string | null;
+  authorName: string;
+  createdAt: string;
+  reason: string | null;
+}
+
+export interface Encounter {
+  id: string;
+  patientId: string;
+  type: EncounterType;
+  startedAt: string;
+  clinicianName: string;
+  currentVersion: number;
+  note: SoapNote;
+  diagnoses: Diagnosis[];
+  updatedAt: string;
+  versions?: EncounterVersion[];
+}
+
+export interface EncounterInput {
+  type: EncounterType;
+  startedAt: string;
+  note: SoapNote;
+  diagnoses: Diagnosis[];
+}
+
+export interface AmendmentInput {
+  baseVersion: number;
+  reason: string;
+  note: SoapNote;
+  diagnoses: Diagnosis[];
+}
+
+export interface Observation {
+  id: string;
+  encounterId: string | null;
+  code: string;
+  display: string;
+  value: string;
+  unit: string | null;
+  effectiveAt: string;
+}
+
+export interface Medication {
+  id: string;
+  encounterId: string | null;
+  code: string | null;
+  display: string;
+  dosage: string | null;
+  status: string;
+  authoredAt: string | null;
+}

@@ -1,0 +1,38 @@
+import type { Diagnosis, SoapNote } from '../../api/types';
+import { t } from '../../i18n';
+import { SOAP_KEYS } from './encounterDraft';
+
+/** Free text is rendered as text; line breaks are kept by CSS (white-space: pre-wrap). */
+export function SoapView({ note }: { note: SoapNote }) {
+  const written = SOAP_KEYS.filter((key) => note[key].trim() !== '');
+  if (written.length === 0) return <p className="muted">{t.encounters.noNote}</p>;
+  return (
+    <dl className="soap">
+      {written.map((key) => (
+        <div key={key} className={`soap__item soap__item--${key}`}>
+          <dt>{t.encounters.soap[key]}</dt>
+          <dd className="prose">{note[key]}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+export function DiagnosisList({ diagnoses }: { diagnoses: Diagnosis[] }) {
+  return (
+    <div className="diagnoses">
+      <h4 className="diagnoses__title">{t.encounters.diagnoses}</h4>
+      {diagnoses.length === 0 ? (
+        <p className="muted">{t.encounters.noDiagnoses}</p>
+      ) : (
+        <ul className="diagnoses__list">
+          {diagnoses.map((d, index) => (
+            <li key={`${d.code}-${index}`}>
+              <span className="code">{d.code}</span> {d.name}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

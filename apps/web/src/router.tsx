@@ -1,0 +1,104 @@
+// A tiny History API router: four routes do not need a routing library.
+import { useSyncExternalStore, type MouseEvent, type ReactNode } from 'react';
+
+export type Route =
+  | { name: 'login' }
+  | { name: 'patients' }
+  | { name: 'patient'; id: string }
+  | { name: 'encounter'; id: string }
+  | { name: 'home' }
+  | { name: 'notFound' };
+
+export function parseRoute(pathname: string): Route {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  if (path === '/') return { name: 'home' };
+  if (path === '/login') return { name: 'login' };
+  if (path === '/patients') return { name: 'patients' };
+  const match = /^\/(patients|encounters)\/([^/]+)$/.exec(path);
+  if (!match?.[2]) return { name: 'notFound' };
+  const id = safeDecode(match[2]);
+  if (id === null) return { name: 'notFound' };
+  return match[1] === 'patients' ? { name: 'patient', id } : { name: 'encounter', id };
+}
+
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+const listeners = new Set<() => void>();
+
+function notify(): void {
+  for (const listener of listeners) listener();
+}
+
+window.addEventListener('popstate', notify);
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
+function snapshot(): string {
+  return window.location.pathname + window.location.search;
+}
+
+export interface AppLocation {
+  pathname: string;
+  search: URLSearchParams;
+  href: string;
+}
+
+export function useLocation(): AppLocation {
+  const href = useSyncExternalStore(subscribe, snapshot);
+  const url = new URL(href, window.location.origin);
+  return { pathname: url.pathname, search: url.searchParams, href };
+}
+
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  if (to === snapshot()) return;
+  if (options.replace) {
+    window.history.replaceState(null, '', to);
+  } else {
+    window.history.pushState(null, '', to);
+    window.scrollTo(0, 0);
+  }
+  notify();
+}
+
+interface LinkProps {
+  to: string;
+  children: ReactNode;
+  className?: string;
+  'aria-current'?: 'page';
+}
+
+export function Link({ to, children, className, ...rest }: LinkProps) {
+  function onClick(event: MouseEvent<HTMLAnchorElement>) {
+    // Let the browser handle new-tab and download gestures.
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    navigate(to);
+  }
+  return (
+    <a href={to} className={className} onClick={onClick} {...rest}>
+      {children}
+    </a>
+  );
+}
+
+export function patientPath(id: string, tab?: string): string {
+  const base = `/patients/${encodeURIComponent(id)}`;
+  return tab ? `${base}?tab=${encodeURIComponent(tab)}` : base;
+}
+
+export function encounterPath(id: string): string {
+  return `/encounters/${encodeURIComponent(id)}`;
+}
