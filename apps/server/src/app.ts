@@ -4,7 +4,7 @@ import path from 'node:path';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
 import type { Database } from './platform/db/database.js';
 import type { SigningKeys } from './platform/keys/signing-keys.js';
@@ -56,7 +56,8 @@ export async function buildApp(platform: Platform, services = createServices(pla
   const { config } = platform;
   const app = Fastify({
     loggerInstance: platform.logger,
-    disableRequestLogging: true,
+    // Fastify's own request lines carry the URL (and its query string): ours replace them.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
