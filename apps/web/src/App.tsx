@@ -10,7 +10,7 @@ import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PatientChartPage } from './pages/PatientChartPage';
 import { PatientListPage } from './pages/PatientListPage';
-import { navigate, parseRoute, useLocation, type Route } from './router';
+import { currentHref, navigate, parseRoute, useLocation, type Route } from './router';
 import { SessionContext, type Session } from './session';
 
 type SessionState =
@@ -20,6 +20,11 @@ type SessionState =
 
 /** Where to go after login; memory only, like everything else about the session. */
 let returnTo: string | null = null;
+
+function rememberReturn(): void {
+  const route = parseRoute(window.location.pathname);
+  returnTo = route.name === 'login' || route.name === 'home' ? null : currentHref();
+}
 
 function Page({ route }: { route: Route }) {
   switch (route.name) {
@@ -47,10 +52,14 @@ export function App() {
     let live = true;
     restoreSession().then(
       (me) => {
-        if (live) setSession(me ? { status: 'authenticated', me } : { status: 'anonymous', notice: null });
+        if (!live) return;
+        if (!me) rememberReturn();
+        setSession(me ? { status: 'authenticated', me } : { status: 'anonymous', notice: null });
       },
       () => {
-        if (live) setSession({ status: 'anonymous', notice: t.session.restoreFailed });
+        if (!live) return;
+        rememberReturn();
+        setSession({ status: 'anonymous', notice: t.session.restoreFailed });
       },
     );
     return () => {
@@ -62,6 +71,7 @@ export function App() {
     () =>
       onSessionEnded(() => {
         forgetAll();
+        rememberReturn();
         setSession({ status: 'anonymous', notice: t.session.expired });
       }),
     [],
@@ -70,24 +80,27 @@ export function App() {
   // Keep the address bar in step with the session.
   useEffect(() => {
     if (session.status === 'anonymous' && route.name !== 'login') {
-      if (route.name !== 'home') returnTo = location.href;
       navigate('/login', { replace: true });
     }
     if (session.status === 'authenticated' && (route.name === 'login' || route.name === 'home')) {
       navigate(returnTo ?? '/patients', { replace: true });
       returnTo = null;
     }
-  }, [session.status, route.name, location.href]);
+  }, [session.status, route.name]);
 
   const onLogout = useCallback(() => {
     forgetAll();
     returnTo = null;
-    void logout().then((confirmed) => {
-      setSession({
-        status: 'anonymous',
-        notice: confirmed ? t.session.loggedOut : t.session.logoutUnconfirmed,
+    // The token is already gone from memory when logout() returns its promise, so the screen
+    // leaves at once; the notice follows when the server has answered.
+    const done = logout();
+    setSession({ status: 'anonymous', notice: null });
+    void done
+      .catch(() => false)
+      .then((confirmed) => {
+        const notice = confirmed ? t.session.loggedOut : t.session.logoutUnconfirmed;
+        setSession((s) => (s.status === 'anonymous' ? { status: 'anonymous', notice } : s));
       });
-    });
   }, []);
 
   const value = useMemo<Session | null>(

@@ -48,6 +48,9 @@ function snapshot(): string {
   return window.location.pathname + window.location.search;
 }
 
+/** The current path and query, for returning to it after a login. */
+export const currentHref = snapshot;
+
 export interface AppLocation {
   pathname: string;
   search: URLSearchParams;
@@ -55,7 +58,7 @@ export interface AppLocation {
 }
 
 export function useLocation(): AppLocation {
-  const href = useSyncExternalStore(subscribe, snapshot);
+  const href = useSyncExternalStore(subscribe, snapshot, snapshot);
   const url = new URL(href, window.location.origin);
   return { pathname: url.pathname, search: url.searchParams, href };
 }

@@ -18,7 +18,7 @@ export function loggerOptions(level: string): LoggerOptions {
 }
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): FastifyBaseLogger {
-  return pino(loggerOptions(level), destination ?? process.stdout) as unknown as FastifyBaseLogger;
+  return pino(loggerOptions(level), destination ?? process.stdout);
 }
 
 /** One completion line per request. */

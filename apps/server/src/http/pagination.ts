@@ -16,7 +16,7 @@ export function decodeCursor(raw: string | undefined, arity: number): string[] |
   try {
     const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === arity && parsed.every((v) => typeof v === 'string')) {
-      return parsed as string[];
+      return parsed;
     }
   } catch {
     // falls through to the validation error

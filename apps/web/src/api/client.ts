@@ -5,56 +5,18 @@
 // rotate and a reused one revokes the whole session, so refreshes are single-flight within the
 // tab and serialized across tabs with the Web Locks API.
 
+import { ApiError, isAbortError, toApiError } from './errors';
 import type { Me } from './types';
+
+export { ApiError, asApiError, isAbortError, type FieldIssue } from './errors';
 
 const CSRF_COOKIE = 'mc_csrf';
 const LOCK_NAME = 'mediconnect-auth';
 const CHANNEL_NAME = 'mediconnect-auth';
 /** Refresh slightly before expiry so a request does not race the token's last second. */
 const EXPIRY_MARGIN_MS = 30_000;
-
-export interface FieldIssue {
-  /** JSON Pointer into the request body, e.g. "/insurance/insurerNumber". */
-  path: string;
-  message: string;
-}
-
-interface ApiErrorInit {
-  status: number;
-  code: string;
-  message: string;
-  requestId?: string | null;
-  fields?: FieldIssue[];
-  retryAfterSeconds?: number | null;
-}
-
-/** Any failed call. `status` 0 means the server was not reached. */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  readonly status: number;
-  readonly code: string;
-  readonly requestId: string | null;
-  readonly fields: FieldIssue[];
-  readonly retryAfterSeconds: number | null;
-
-  constructor(init: ApiErrorInit) {
-    super(init.message);
-    this.status = init.status;
-    this.code = init.code;
-    this.requestId = init.requestId ?? null;
-    this.fields = init.fields ?? [];
-    this.retryAfterSeconds = init.retryAfterSeconds ?? null;
-  }
-}
-
-export function asApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  return new ApiError({ status: 0, code: 'client_error', message: String(err) });
-}
-
-export function isAbortError(err: unknown): boolean {
-  return err instanceof DOMException && err.name === 'AbortError';
-}
+/** Refresh and logout hold the cross-tab lock; a hung request must not hold it forever. */
+const AUTH_TIMEOUT_MS = 15_000;
 
 // --- session state (memory only) ---
 
@@ -104,9 +66,9 @@ function readCookie(name: string): string | null {
 }
 
 /** Runs `fn` while holding a lock shared by every tab of this origin, where supported. */
-function withAuthLock<T>(fn: () => Promise<T>): Promise<T> {
+async function withAuthLock<T>(fn: () => Promise<T>): Promise<T> {
   if (!('locks' in navigator)) return fn();
-  return navigator.locks.request(LOCK_NAME, fn);
+  return await navigator.locks.request(LOCK_NAME, fn);
 }
 
 // --- auth responses ---
@@ -171,49 +133,6 @@ async function rawFetch(path: string, init: SendInit): Promise<Response> {
   }
 }
 
-function parseFields(value: unknown): FieldIssue[] {
-  if (!Array.isArray(value)) return [];
-  const fields: FieldIssue[] = [];
-  for (const item of value as unknown[]) {
-    if (typeof item !== 'object' || item === null) continue;
-    const { path, message } = item as Record<string, unknown>;
-    if (typeof path === 'string') {
-      fields.push({ path, message: typeof message === 'string' ? message : '' });
-    }
-  }
-  return fields;
-}
-
-function parseRetryAfter(res: Response): number | null {
-  const header = res.headers.get('Retry-After');
-  if (header === null) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
-}
-
-async function toApiError(res: Response): Promise<ApiError> {
-  let body: unknown = null;
-  try {
-    body = await res.json();
-  } catch {
-    // Proxies and gateways may answer with HTML; the status alone still says enough.
-  }
-  const error =
-    typeof body === 'object' && body !== null && 'error' in body
-      ? (body.error as Record<string, unknown> | null)
-      : null;
-  return new ApiError({
-    status: res.status,
-    code: typeof error?.code === 'string' ? error.code : `http_${res.status}`,
-    message: typeof error?.message === 'string' ? error.message : res.statusText,
-    requestId: typeof error?.requestId === 'string' ? error.requestId : res.headers.get('X-Request-Id'),
-    fields: parseFields(error?.fields),
-    retryAfterSeconds: parseRetryAfter(res),
-  });
-}
-
 // --- session operations ---
 
 async function runRefresh(startedInEpoch: number): Promise<Me | null> {
@@ -222,6 +141,7 @@ async function runRefresh(startedInEpoch: number): Promise<Me | null> {
   const res = await rawFetch('/api/v1/auth/refresh', {
     method: 'POST',
     headers: { 'X-CSRF-Token': csrf },
+    signal: AbortSignal.timeout(AUTH_TIMEOUT_MS),
   });
   if (res.status === 401 || res.status === 403) return null;
   if (!res.ok) throw await toApiError(res);
@@ -276,7 +196,11 @@ export async function logout(): Promise<boolean> {
     if (csrf !== null) headers['X-CSRF-Token'] = csrf;
     if (token !== null) headers.Authorization = `Bearer ${token}`;
     try {
-      const res = await rawFetch('/api/v1/auth/logout', { method: 'POST', headers });
+      const res = await rawFetch('/api/v1/auth/logout', {
+        method: 'POST',
+        headers,
+        signal: AbortSignal.timeout(AUTH_TIMEOUT_MS),
+      });
       return res.ok;
     } catch {
       return false;

@@ -29,9 +29,7 @@ export function useFieldErrors() {
   const clear = useCallback((path: string) => {
     setErrors((current) => {
       if (!(path in current)) return current;
-      const next = { ...current };
-      delete next[path];
-      return next;
+      return Object.fromEntries(Object.entries(current).filter(([key]) => key !== path));
     });
   }, []);
   return { errors, setErrors, clear };

@@ -27,7 +27,11 @@ function initial<T>(enabled: boolean): State<T> {
 }
 
 /** A cursor-paged list: the first page on mount or when `key` changes, more on request. */
-export function usePagedList<T>(key: string, fetchPage: FetchPage<T>, enabled = true): PagedList<T> {
+export function usePagedList<T>(
+  key: string,
+  fetchPage: FetchPage<T>,
+  enabled = true,
+): PagedList<T> {
   const [state, setState] = useState<State<T>>(() => initial(enabled));
   const [nonce, setNonce] = useState(0);
   const fetchRef = useRef(fetchPage);

@@ -18,7 +18,10 @@ interface State<T> {
  * Loads one thing. `key` names what is loaded; pages are keyed by id in App, so data of one
  * patient is never shown while another loads. A reload keeps the old data on screen.
  */
-export function useResource<T>(key: string, load: (signal: AbortSignal) => Promise<T>): Resource<T> {
+export function useResource<T>(
+  key: string,
+  load: (signal: AbortSignal) => Promise<T>,
+): Resource<T> {
   const [state, setState] = useState<State<T>>({ data: null, error: null, loading: true });
   const [nonce, setNonce] = useState(0);
 

@@ -32,9 +32,7 @@ function Breadcrumb({ encounter, name }: { encounter: Encounter | null; name: st
       {encounter && (
         <>
           <span aria-hidden="true"> › </span>
-          <Link to={patientPath(encounter.patientId, 'encounters')}>
-            {name ?? t.patient.chart}
-          </Link>
+          <Link to={patientPath(encounter.patientId, 'encounters')}>{name ?? t.patient.chart}</Link>
           <span aria-hidden="true"> › </span>
           <span>{t.encounter.title}</span>
         </>

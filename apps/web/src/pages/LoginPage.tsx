@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { asApiError, login, type ApiError } from '../api/client';
 import type { Me } from '../api/types';
 import { Field } from '../components/Field';
@@ -27,7 +27,7 @@ export function LoginPage({ onLoggedIn, notice }: LoginPageProps) {
   const [busy, setBusy] = useState(false);
   const l = t.login;
 
-  async function submit(event: FormEvent) {
+  async function submit(event: SubmitEvent) {
     event.preventDefault();
     if (!tenant.trim() || !email.trim() || !password) {
       setMissing(true);
@@ -115,7 +115,12 @@ export function LoginPage({ onLoggedIn, notice }: LoginPageProps) {
             />
           )}
         </Field>
-        <button type="submit" className="button button--block" data-testid="login-submit" disabled={busy}>
+        <button
+          type="submit"
+          className="button button--block"
+          data-testid="login-submit"
+          disabled={busy}
+        >
           {busy ? l.submitting : l.submit}
         </button>
       </form>

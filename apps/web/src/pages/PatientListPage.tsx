@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { listPatients } from '../api/patients';
 import type { Patient } from '../api/types';
 import { Field } from '../components/Field';
@@ -49,7 +49,7 @@ export function PatientListPage() {
 
   // Searching on submit rather than per keystroke: every list call is an audited read, and
   // the IME sends half-composed text while typing.
-  function search(event: FormEvent) {
+  function search(event: SubmitEvent) {
     event.preventDefault();
     const normalized = toKatakana(input);
     setInput(normalized);

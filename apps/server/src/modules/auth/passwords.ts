@@ -28,7 +28,7 @@ const COMMON = new Set([
 
 /** Returns a reason the password is unacceptable, or null. */
 export function passwordProblem(password: string): string | null {
-  if ([...password].length < MIN_PASSWORD_LENGTH) {
+  if (Array.from(password).length < MIN_PASSWORD_LENGTH) {
     return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
   }
   if (password.length > 256) return 'must be at most 256 characters';

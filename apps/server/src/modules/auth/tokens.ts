@@ -71,7 +71,7 @@ function toClaims(payload: JWTPayload): AccessClaims | null {
   if (typeof tid !== 'string' || typeof sid !== 'string' || typeof authTime !== 'number') return null;
   if (typeof role !== 'string' || !ROLES.includes(role as Role)) return null;
   if (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string')) return null;
-  return { sub, jti, exp, tid, role: role as Role, sid, amr: amr as string[], auth_time: authTime };
+  return { sub, jti, exp, tid, role: role as Role, sid, amr: amr, auth_time: authTime };
 }
 
 /** An opaque refresh token and the hash we keep of it. */

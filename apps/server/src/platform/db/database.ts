@@ -48,12 +48,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: 10,
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === DATE_OID || oid === INT8_OID
-            ? (value: string) => value
-            : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-      },
+      types: { getTypeParser: keepDatesAndInt8AsText as typeof pg.types.getTypeParser },
     });
     return build('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), null);
   }
@@ -74,6 +69,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     lock?.release();
     throw error;
   }
+}
+
+// pg's own parsers, except that 'date' and 'int8' stay text.
+function keepDatesAndInt8AsText(oid: number): (value: string) => unknown {
+  if (oid === DATE_OID || oid === INT8_OID) return (value) => value;
+  const builtin = Object.values(pg.types.builtins).find((id: number) => id === oid);
+  if (builtin === undefined) return (value) => value;
+  return pg.types.getTypeParser(builtin, 'text') as (value: string) => unknown;
 }
 
 function build(kind: Database['kind'], root: Kysely<unknown>, lock: DataDirLock | null): Database {

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type SubmitEvent } from 'react';
 import { asApiError, type ApiError } from '../../api/client';
 import { amendEncounter } from '../../api/clinical';
 import type { Encounter } from '../../api/types';
@@ -45,7 +45,7 @@ export function AmendmentForm({ encounter, onSaved, onCancel, onConflict }: Amen
   const formRef = useRef<HTMLFormElement>(null);
   const a = t.amendment;
 
-  async function submit(event: FormEvent) {
+  async function submit(event: SubmitEvent) {
     event.preventDefault();
     const local = validateDraft(draft);
     if (reason.trim() === '') local['/reason'] = a.reasonRequired;
@@ -79,7 +79,6 @@ export function AmendmentForm({ encounter, onSaved, onCancel, onConflict }: Amen
       setSaving(false);
     }
   }
-
 
   return (
     <form
@@ -123,4 +122,3 @@ export function AmendmentForm({ encounter, onSaved, onCancel, onConflict }: Amen
     </form>
   );
 }
-

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type SubmitEvent } from 'react';
 import { asApiError, type ApiError } from '../../api/client';
 import { createEncounter } from '../../api/clinical';
 import type { Encounter, EncounterType } from '../../api/types';
@@ -40,7 +40,7 @@ export function NewEncounterForm({ patientId, onCreated, onCancel }: NewEncounte
   const formRef = useRef<HTMLFormElement>(null);
   const f = t.encounterForm;
 
-  async function submit(event: FormEvent) {
+  async function submit(event: SubmitEvent) {
     event.preventDefault();
     // datetime-local is wall-clock time in the browser's zone; Date reads it the same way.
     const started = new Date(startedAt);
@@ -72,7 +72,6 @@ export function NewEncounterForm({ patientId, onCreated, onCancel }: NewEncounte
       setSaving(false);
     }
   }
-
 
   return (
     <form

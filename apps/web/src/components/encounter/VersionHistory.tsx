@@ -4,7 +4,13 @@ import { formatDateTime } from '../../lib/format';
 import { DiagnosisList, SoapView } from './SoapView';
 
 /** Every version stays readable (真正性・見読性・保存性); oldest first, as the server sends them. */
-export function VersionHistory({ versions, current }: { versions: EncounterVersion[]; current: number }) {
+export function VersionHistory({
+  versions,
+  current,
+}: {
+  versions: EncounterVersion[];
+  current: number;
+}) {
   const e = t.encounter;
   return (
     <section className="card">
@@ -24,7 +30,10 @@ export function VersionHistory({ versions, current }: { versions: EncounterVersi
               </span>
             </div>
             <p className="version__reason">
-              {e.reason}: <span className="prose">{v.reason ?? (v.version === 1 ? e.initial : t.common.empty)}</span>
+              {e.reason}:{' '}
+              <span className="prose">
+                {v.reason ?? (v.version === 1 ? e.initial : t.common.empty)}
+              </span>
             </p>
             <details className="version__body">
               <summary>{e.showVersion}</summary>

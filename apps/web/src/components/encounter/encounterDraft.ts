@@ -53,7 +53,8 @@ export function validateDraft(draft: EncounterDraft): FieldErrors {
   const errors: FieldErrors = {};
   for (const row of draft.rows) {
     if (isBlank(row)) continue;
-    if (!ICD10.test(normalizeCode(row.code))) errors[rowPath(row, 'code')] = t.encounterForm.errors.code;
+    if (!ICD10.test(normalizeCode(row.code)))
+      errors[rowPath(row, 'code')] = t.encounterForm.errors.code;
     if (row.name.trim() === '') errors[rowPath(row, 'name')] = t.encounterForm.errors.name;
   }
   return errors;

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent, type HTMLInputTypeAttribute } from 'react';
+import { useRef, useState, type SubmitEvent, type HTMLInputTypeAttribute } from 'react';
 import { ApiError, asApiError } from '../../api/client';
 import { createPatient, updatePatient } from '../../api/patients';
 import type { Patient, Sex } from '../../api/types';
@@ -40,7 +40,14 @@ interface TextFieldProps {
 }
 
 function TextField({ name, label, draft, errors, onChange, ...rest }: TextFieldProps) {
-  const { required = false, hint, type = 'text', autoComplete = 'off', inputMode, className } = rest;
+  const {
+    required = false,
+    hint,
+    type = 'text',
+    autoComplete = 'off',
+    inputMode,
+    className,
+  } = rest;
   return (
     <Field
       label={label}
@@ -91,7 +98,7 @@ export function PatientForm({ patient, onSaved, onCancel, onConflict }: PatientF
     clear(pathOf(name));
   }
 
-  async function submit(event: FormEvent) {
+  async function submit(event: SubmitEvent) {
     event.preventDefault();
     const local = validateDraft(draft);
     setErrors(local);

@@ -95,7 +95,8 @@ export function validateDraft(d: PatientDraft): FieldErrors {
   }
   if (hasInsurance(d)) {
     if (d.insurerNumber.trim() === '') errors[pathOf('insurerNumber')] = e.insurerMissing;
-    else if (!isValidInsurerNumber(d.insurerNumber)) errors[pathOf('insurerNumber')] = e.insurerNumber;
+    else if (!isValidInsurerNumber(d.insurerNumber))
+      errors[pathOf('insurerNumber')] = e.insurerNumber;
     if (d.number.trim() === '') errors[pathOf('number')] = e.insuranceNumber;
   }
   return errors;

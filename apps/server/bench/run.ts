@@ -1,0 +1,57 @@
+/**
+ * `npm run bench`: bare Fastify with a one-row read against the full authenticated patient read
+ * (token check, tenant handle, care check, audit write), measured in one run on loopback.
+ * Bounded: each target gets a fixed duration and connection count, then stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import autocannon from 'autocannon';
+
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
+interface Target {
+  port: number;
+  path: string;
+  token: string | null;
+}
+
+async function start(mode: 'baseline' | 'full'): Promise<{ child: ChildProcess; target: Target }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'target.ts'), mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: process.env,
+  });
+  const lines = readline.createInterface({ input: child.stdout });
+  for await (const line of lines) {
+    if (line.startsWith('{')) return { child, target: JSON.parse(line) as Target };
+  }
+  throw new Error(`the ${mode} target exited before it was ready`);
+}
+
+async function measure(mode: 'baseline' | 'full') {
+  const { child, target } = await start(mode);
+  try {
+    const url = `http://127.0.0.1:${target.port}${target.path}`;
+    const headers = target.token === null ? {} : { authorization: `Bearer ${target.token}` };
+    await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
+    const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION_S });
+    if (result.non2xx > 0 || result.errors > 0) {
+      throw new Error(`${mode}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+    }
+    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+const database = process.env.DATABASE_URL === undefined ? 'PGlite (embedded)' : 'PostgreSQL';
+const store = process.env.REDIS_URL === undefined ? 'in-process store' : 'Redis';
+console.log(`MediConnect benchmark: ${database}, ${store}, ${CONNECTIONS} connections, ${DURATION_S} s each`);
+const baseline = await measure('baseline');
+const full = await measure('full');
+const row = (name: string, m: typeof baseline) =>
+  `${name.padEnd(44)} ${m.rps.toFixed(0).padStart(8)} req/s   p50 ${String(m.p50).padStart(4)} ms   p99 ${String(m.p99).padStart(4)} ms   (${m.total} requests)`;
+console.log(row('bare Fastify + one-row read', baseline));
+console.log(row('GET /api/v1/patients/{id} (auth, care, audit)', full));
+console.log(`ratio full/baseline throughput: ${(full.rps / baseline.rps).toFixed(2)}`);

@@ -1,0 +1,66 @@
+/**
+ * A benchmark target, run in its own process so the load generator does not share its CPU:
+ * `baseline` is bare Fastify with a one-row read; `full` is the real app and its real route.
+ * Prints one JSON line ({port, path, token}) when ready.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Fastify from 'fastify';
+import { buildApp, createServices } from '../src/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { createLogger } from '../src/http/logging.js';
+import { openDatabase } from '../src/platform/db/database.js';
+import { loadSigningKeys } from '../src/platform/keys/signing-keys.js';
+import { openStore } from '../src/platform/store/index.js';
+
+const mode = process.argv[2];
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-bench-'));
+const config = loadConfig({ ...process.env, NODE_ENV: 'test', MEDICONNECT_DATA_DIR: dataDir, LOG_LEVEL: 'silent',
+  MEDICONNECT_DEMO: 'false' });
+const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, holder: 'bench', inMemory: true });
+await db.migrateControl();
+const store = await openStore(config.redisUrl);
+const keys = await loadSigningKeys(null, dataDir);
+const services = createServices({ config, db, store, keys, logger: createLogger('silent') });
+
+const code = `bench${crypto.randomBytes(4).toString('hex')}`;
+const tenant = await services.tenants.create(code, 'Bench clinic');
+const password = 'bench-password-long-1';
+const clerk = await services.accounts.create(tenant, { email: 'clerk@bench.example', role: 'clerk',
+  displayName: 'clerk', password });
+const doctor = await services.accounts.create(tenant, { email: 'doctor@bench.example', role: 'doctor',
+  displayName: 'doctor', password });
+const handle = services.tenants.handle(tenant);
+const patientId = crypto.randomUUID();
+await handle.db.insertInto('patients').values({
+  id: patientId, version: 1, family_name: '測定', given_name: '花子', family_name_kana: 'ソクテイ',
+  given_name_kana: 'ハナコ', sort_name: 'ソクテイ ハナコ', birth_date: '1990-01-01', sex: 'female', phone: null,
+  email: null, postal_code: null, address: null, insurer_number: null, insurance_symbol: null,
+  insurance_number: null, insurance_branch: null, updated_at: new Date(), created_by: clerk.id, updated_by: clerk.id,
+}).execute();
+await handle.db.insertInto('care_team').values({ id: crypto.randomUUID(), patient_id: patientId,
+  staff_id: doctor.id, assigned_by: clerk.id, ended_at: null }).execute();
+
+if (mode === 'baseline') {
+  const app = Fastify();
+  app.get('/row/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    return handle.db.selectFrom('patients').select(['id', 'family_name_kana', 'birth_date'])
+      .where('id', '=', id).executeTakeFirstOrThrow();
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  console.log(JSON.stringify({ port, path: `/row/${patientId}`, token: null }));
+} else {
+  const app = await buildApp({ config, db, store, keys, logger: createLogger('silent') }, services);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login',
+    payload: { tenant: code, email: 'doctor@bench.example', password } });
+  const token = login.json<{ accessToken: string }>().accessToken;
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  console.log(JSON.stringify({ port, path: `/api/v1/patients/${patientId}`, token }));
+}
