@@ -11,19 +11,14 @@ import Fastify from 'fastify';
 import { buildApp, createServices } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/http/logging.js';
-import { openDatabase } from '../src/platform/db/database.js';
-import { loadSigningKeys } from '../src/platform/keys/signing-keys.js';
-import { openStore } from '../src/platform/store/index.js';
+import { openPlatform } from '../src/platform/index.js';
 
 const mode = process.argv[2];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-bench-'));
 const config = loadConfig({ ...process.env, NODE_ENV: 'test', MEDICONNECT_DATA_DIR: dataDir, LOG_LEVEL: 'silent',
   MEDICONNECT_DEMO: 'false' });
-const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, holder: 'bench', inMemory: true });
-await db.migrateControl();
-const store = await openStore(config.redisUrl);
-const keys = await loadSigningKeys(null, dataDir);
-const services = createServices({ config, db, store, keys, logger: createLogger('silent') });
+const platform = await openPlatform(config, { holder: 'bench', logger: createLogger('silent'), inMemoryDatabase: true });
+const services = createServices(platform);
 
 const code = `bench${crypto.randomBytes(4).toString('hex')}`;
 const tenant = await services.tenants.create(code, 'Bench clinic');
@@ -55,7 +50,7 @@ if (mode === 'baseline') {
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   console.log(JSON.stringify({ port, path: `/row/${patientId}`, token: null }));
 } else {
-  const app = await buildApp({ config, db, store, keys, logger: createLogger('silent') }, services);
+  const app = await buildApp(platform, services);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login',
     payload: { tenant: code, email: 'doctor@bench.example', password } });

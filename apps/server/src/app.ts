@@ -4,17 +4,22 @@ import path from 'node:path';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
-import type { Database } from './platform/db/database.js';
-import type { SigningKeys } from './platform/keys/signing-keys.js';
-import type { Store } from './platform/store/store.js';
+import { FieldCipher } from './platform/keys/field-cipher.js';
+import type { Platform } from './platform/index.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { logCompletion } from './http/logging.js';
 import { registerBoundary } from './http/security.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { sessionRoutes } from './modules/auth/session-routes.js';
+import { staffRoutes } from './modules/staff/routes.js';
+import { LoginGuard } from './modules/auth/login-guard.js';
+import { MfaService } from './modules/auth/mfa-service.js';
+import { PendingLogins } from './modules/auth/pending-logins.js';
 import { AuthService } from './modules/auth/service.js';
+import { SessionService } from './modules/auth/sessions.js';
 import { TokenService } from './modules/auth/tokens.js';
 import { careTeamRoutes } from './modules/care-team/routes.js';
 import { clinicalRoutes } from './modules/clinical/routes.js';
@@ -24,34 +29,32 @@ import { patientRoutes } from './modules/patients/routes.js';
 import { AccountService } from './modules/staff/service.js';
 import { TenantService } from './modules/tenants/service.js';
 
-export interface Platform {
-  config: Config;
-  db: Database;
-  store: Store;
-  keys: SigningKeys;
-  logger: FastifyBaseLogger;
-}
-
 export interface Services {
   tenants: TenantService;
   accounts: AccountService;
   auth: AuthService;
+  sessions: SessionService;
+  mfa: MfaService;
+  guard: LoginGuard;
   encounters: EncounterService;
 }
 
 export function createServices(platform: Platform): Services {
-  const tenants = new TenantService(platform.db);
-  const accounts = new AccountService(platform.db);
-  const tokens = new TokenService(platform.keys, platform.config.publicUrl, platform.config.accessTokenMinutes * 60);
-  return {
-    tenants,
-    accounts,
-    auth: new AuthService(platform.db, platform.store, tokens, tenants, accounts),
-    encounters: new EncounterService(accounts),
-  };
+  const { config, db, store } = platform;
+  const tenants = new TenantService(db);
+  const accounts = new AccountService(db);
+  const tokens = new TokenService(platform.keys, config.publicUrl, config.accessTokenMinutes * 60);
+  const sessions = new SessionService(db, store, config.sessions, tokens.lifetimeSeconds);
+  const mfa = new MfaService(db, new FieldCipher(db.control, platform.keyProvider));
+  const guard = new LoginGuard(store, config.rateLimits);
+  const auth = new AuthService({ db, store, tokens, tenants, accounts, sessions, mfa, guard,
+    pending: new PendingLogins(store) });
+  return { tenants, accounts, auth, sessions, mfa, guard, encounters: new EncounterService(accounts) };
 }
 
 /** Builds the whole HTTP app without listening, so tests can inject requests. */
+export type { Platform };
+
 export async function buildApp(platform: Platform, services = createServices(platform)): Promise<FastifyInstance> {
   const { config } = platform;
   const app = Fastify({
@@ -95,7 +98,7 @@ export async function buildApp(platform: Platform, services = createServices(pla
     const ok = Object.values(checks).every((c) => c === 'ok');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
   });
-  app.get('/.well-known/jwks.json', async () => platform.keys.jwks);
+  app.get('/.well-known/jwks.json', async () => platform.keys.jwks());
 
   await app.register(async (api) => {
     // Every API route needs a caller unless it says it is public (login, refresh, logout).
@@ -105,6 +108,8 @@ export async function buildApp(platform: Platform, services = createServices(pla
     });
     await api.register(authRoutes({ config, auth: services.auth, accounts: services.accounts,
       tenants: services.tenants }));
+    await api.register(sessionRoutes(services.sessions, services.accounts));
+    await api.register(staffRoutes(services));
     await api.register(patientRoutes);
     await api.register(careTeamRoutes(services.accounts));
     await api.register(encounterRoutes(services.encounters));

@@ -2,20 +2,13 @@ import { buildApp, createServices } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { seedDemoClinic } from './demo/seed.js';
 import { createLogger } from './http/logging.js';
-import { openDatabase } from './platform/db/database.js';
 import { DataDirBusyError } from './platform/db/data-dir-lock.js';
-import { loadSigningKeys } from './platform/keys/signing-keys.js';
-import { openStore } from './platform/store/index.js';
+import { openPlatform } from './platform/index.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir,
-    holder: 'the MediConnect server' });
-  await db.migrateControl();
-  const store = await openStore(config.redisUrl);
-  const keys = await loadSigningKeys(config.signingKeysFile, config.dataDir);
-  const platform = { config, db, store, keys, logger };
+  const platform = await openPlatform(config, { holder: 'the MediConnect server', logger });
   const services = createServices(platform);
   await services.tenants.migrateAll();
   if (config.demoSeed) await seedDemoClinic(services, config);
@@ -27,15 +20,14 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await app.close();
-    await store.close();
-    await db.close();
+    await platform.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
-  logger.info({ port: config.port, database: db.kind, store: store.kind }, 'MediConnect is listening');
+  logger.info({ port: config.port, database: platform.db.kind, store: platform.store.kind }, 'MediConnect is listening');
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { ConfigError } from '../config/config.js';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { rotateSigningKeys, signingKeysPath } from '../platform/keys/signing-keys.js';
 import { AppError } from '../http/errors.js';
 import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
 import type { Role } from '../platform/db/tables.js';
@@ -70,6 +71,18 @@ program
       return 0;
     }),
   );
+
+program
+  .command('keys')
+  .description('signing keys')
+  .command('rotate')
+  .description('adds a new access-token signing key; older keys keep verifying until their tokens expire')
+  .action(async () => {
+    const config = loadConfig();
+    const keyPath = signingKeysPath(config.signingKeysFile, config.dataDir);
+    const { kid, dropped } = await rotateSigningKeys(keyPath);
+    console.log(`new signing key ${kid}; ${dropped} retired key(s) removed`);
+  });
 
 registerImportCommand(program);
 

@@ -18,9 +18,29 @@ export interface Config {
   accessTokenMinutes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   bodyLimitBytes: number;
+  sessions: SessionLimits;
+  rateLimits: RateLimits;
   webDistDir: string | null;
   demoSeed: boolean;
 }
+
+/** SPEC §3: how long a session may last in all, and without use. */
+export interface SessionLimits {
+  staff: { absoluteMs: number; idleMs: number };
+  patient: { absoluteMs: number; idleMs: number };
+}
+
+/** Attempts allowed per window (CRIT-5); account lockout comes on top of these. */
+export interface RateLimits {
+  loginPerIpPer10Min: number;
+  mfaPerIpPer10Min: number;
+  mfaPerAccountPer15Min: number;
+  refreshPerIpPerMin: number;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -105,6 +125,30 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: logLevel as Config['logLevel'],
     bodyLimitBytes: integer(read('MEDICONNECT_BODY_LIMIT_BYTES'), 1_048_576, 1024, 16_777_216,
       'MEDICONNECT_BODY_LIMIT_BYTES', problems),
+    sessions: {
+      staff: {
+        idleMs: MINUTE_MS * integer(read('MEDICONNECT_STAFF_IDLE_MINUTES'), 60, 5, 24 * 60,
+          'MEDICONNECT_STAFF_IDLE_MINUTES', problems),
+        absoluteMs: HOUR_MS * integer(read('MEDICONNECT_STAFF_ABSOLUTE_HOURS'), 12, 1, 24,
+          'MEDICONNECT_STAFF_ABSOLUTE_HOURS', problems),
+      },
+      patient: {
+        idleMs: DAY_MS * integer(read('MEDICONNECT_PATIENT_IDLE_DAYS'), 7, 1, 30,
+          'MEDICONNECT_PATIENT_IDLE_DAYS', problems),
+        absoluteMs: DAY_MS * integer(read('MEDICONNECT_PATIENT_ABSOLUTE_DAYS'), 30, 1, 90,
+          'MEDICONNECT_PATIENT_ABSOLUTE_DAYS', problems),
+      },
+    },
+    rateLimits: {
+      loginPerIpPer10Min: integer(read('MEDICONNECT_LOGIN_LIMIT_PER_IP'), 100, 1, 1_000_000,
+        'MEDICONNECT_LOGIN_LIMIT_PER_IP', problems),
+      mfaPerIpPer10Min: integer(read('MEDICONNECT_MFA_LIMIT_PER_IP'), 50, 1, 1_000_000,
+        'MEDICONNECT_MFA_LIMIT_PER_IP', problems),
+      mfaPerAccountPer15Min: integer(read('MEDICONNECT_MFA_LIMIT_PER_ACCOUNT'), 10, 1, 1000,
+        'MEDICONNECT_MFA_LIMIT_PER_ACCOUNT', problems),
+      refreshPerIpPerMin: integer(read('MEDICONNECT_REFRESH_LIMIT_PER_IP'), 300, 1, 1_000_000,
+        'MEDICONNECT_REFRESH_LIMIT_PER_IP', problems),
+    },
     webDistDir: read('MEDICONNECT_WEB_DIST') ?? null,
     demoSeed: boolean(read('MEDICONNECT_DEMO'), !production, 'MEDICONNECT_DEMO', problems),
   };
@@ -119,7 +163,7 @@ function productionRefusals(config: Config, env: Env): string[] {
   const refusals: string[] = [];
   if (config.databaseUrl === null) {
     refusals.push('DATABASE_URL is required in production (the embedded database is for one machine)');
-  } else if (!/[?&]sslmode=verify-full(&|$)/.test(config.databaseUrl)) {
+  } else if (!verifiesTls(config.databaseUrl)) {
     refusals.push('DATABASE_URL must use TLS with sslmode=verify-full in production');
   }
   if (config.redisUrl === null) {
@@ -146,6 +190,16 @@ function productionRefusals(config: Config, env: Env): string[] {
     refusals.push('MEDICONNECT_TRUSTED_PROXIES is required when MEDICONNECT_BEHIND_PROXY=true');
   }
   return refusals;
+}
+
+/** pg obeys the last sslmode in the URL, so every sslmode given must be verify-full. */
+function verifiesTls(databaseUrl: string): boolean {
+  try {
+    const modes = new URL(databaseUrl).searchParams.getAll('sslmode');
+    return modes.length > 0 && modes.every((mode) => mode === 'verify-full');
+  } catch {
+    return false;
+  }
 }
 
 function integer(raw: string | undefined, fallback: number, min: number, max: number,

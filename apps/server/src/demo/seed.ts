@@ -40,7 +40,7 @@ export async function seedDemoClinic(services: Services, config: Config): Promis
 
   const clerk: Caller = {
     userId: ids.get('clerk@demo.example') ?? '', role: 'clerk', tenantId: tenant.id, tenantCode: tenant.code,
-    sessionId: 'seed', tokenId: 'seed', tokenExpiresAt: 0, patientId: null,
+    sessionId: 'seed', tokenId: 'seed', tokenExpiresAt: 0, patientId: null, amr: [], authTime: 0,
     tenant: services.tenants.handle(tenant), requestId: 'demo-seed',
   };
   const doctorId = ids.get('doctor@demo.example') ?? '';

@@ -14,6 +14,9 @@ export interface Principal {
   tokenExpiresAt: number;
   /** For role `patient`: their own patient record. */
   patientId: string | null;
+  /** How the session was authenticated (RFC 8176) and when, from the access token. */
+  amr: string[];
+  authTime: number;
 }
 
 export interface Caller extends Principal {
@@ -25,6 +28,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     caller: Caller | null;
   }
+}
+
+/** SPEC §3: issuing a prescription needs MFA within the last 15 minutes. */
+export const STEP_UP_SECONDS = 15 * 60;
+
+/** Refuses unless the caller proved a second factor recently (step-up). */
+export function requireRecentMfa(caller: Principal, now = Date.now()): void {
+  const mfa = caller.amr.includes('otp') || caller.amr.includes('rec');
+  if (!mfa || Math.floor(now / 1000) - caller.authTime > STEP_UP_SECONDS) throw new AppError('step_up_required');
 }
 
 /** The authenticated caller, or a 401. Tenant scoping lives here, not in handlers. */

@@ -20,6 +20,7 @@ export const policy = {
   'care_team.manage': { admin: 'tenant', clerk: 'tenant', doctor: 'care' },
   'clinical.read': { doctor: 'care', nurse: 'care' },
   'clinical.write': { doctor: 'care', nurse: 'care' },
+  'staff.manage': { admin: 'tenant' },
   'fhir.import': {},
 } as const satisfies Record<string, Partial<Record<Role, Relationship>>>;
 

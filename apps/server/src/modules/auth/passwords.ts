@@ -1,3 +1,6 @@
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
+import * as zxcvbnEn from '@zxcvbn-ts/language-en';
 import bcrypt from 'bcrypt';
 
 /** bcrypt cost 12, kept from the original design. The native binding hashes on libuv's pool. */
@@ -26,6 +29,19 @@ const COMMON = new Set([
   'mediconnect123', 'p@ssw0rd1234', 'password123!', 'qazwsxedcrfv', '1qaz2wsx3edc',
 ]);
 
+/** zxcvbn's scale: 3 is "safely unguessable: moderate protection from offline slow-hash attacks". */
+const MIN_STRENGTH = 3;
+let estimator: ZxcvbnFactory | null = null;
+
+function strength(): ZxcvbnFactory {
+  estimator ??= new ZxcvbnFactory({
+    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
+    graphs: zxcvbnCommon.adjacencyGraphs,
+    translations: zxcvbnEn.translations,
+  });
+  return estimator;
+}
+
 /** Returns a reason the password is unacceptable, or null. */
 export function passwordProblem(password: string): string | null {
   if (Array.from(password).length < MIN_PASSWORD_LENGTH) {
@@ -36,5 +52,6 @@ export function passwordProblem(password: string): string | null {
   if (Buffer.byteLength(password, 'utf8') > 72) return 'must be at most 72 bytes';
   if (COMMON.has(password.toLowerCase())) return 'is too common';
   if (new Set(password).size < 4) return 'is too repetitive';
+  if (strength().check(password).score < MIN_STRENGTH) return 'is too easy to guess';
   return null;
 }

@@ -27,6 +27,7 @@ export class TokenService {
 
   async issue(claims: Omit<AccessClaims, 'jti' | 'exp'>): Promise<{ token: string; jti: string }> {
     const jti = crypto.randomUUID();
+    const key = await this.keys.current();
     const token = await new SignJWT({
       tid: claims.tid,
       role: claims.role,
@@ -34,7 +35,7 @@ export class TokenService {
       amr: claims.amr,
       auth_time: claims.auth_time,
     })
-      .setProtectedHeader({ alg: SIGNING_ALG, kid: this.keys.current.kid, typ: 'at+jwt' })
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'at+jwt' })
       .setSubject(claims.sub)
       .setJti(jti)
       .setIssuer(this.issuer)
@@ -42,7 +43,7 @@ export class TokenService {
       .setIssuedAt()
       .setNotBefore('0s')
       .setExpirationTime(`${this.lifetimeSeconds}s`)
-      .sign(this.keys.current.privateKey);
+      .sign(key.privateKey);
     return { token, jti };
   }
 
@@ -51,8 +52,8 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(
         token,
-        (header) => {
-          const key = header.kid === undefined ? undefined : this.keys.publicKey(header.kid);
+        async (header) => {
+          const key = header.kid === undefined ? undefined : await this.keys.publicKey(header.kid);
           if (key === undefined) throw new joseErrors.JWKSNoMatchingKey();
           return key;
         },

@@ -13,6 +13,8 @@ export interface Account {
   displayName: string;
   status: 'active' | 'deactivated';
   patientId: string | null;
+  mustChangePassword: boolean;
+  mfaEnrolled: boolean;
 }
 
 export interface NewAccount {
@@ -21,6 +23,8 @@ export interface NewAccount {
   role: Role;
   displayName: string;
   patientId?: string | null;
+  /** A temporary password the user must replace at first login. */
+  mustChangePassword?: boolean;
 }
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
@@ -53,6 +57,8 @@ export class AccountService {
       displayName: input.displayName.trim() || email,
       status: 'active',
       patientId: input.patientId ?? null,
+      mustChangePassword: input.mustChangePassword ?? false,
+      mfaEnrolled: false,
     };
     await this.db.control
       .insertInto('users')
@@ -64,6 +70,7 @@ export class AccountService {
         role: account.role,
         display_name: account.displayName,
         patient_id: account.patientId,
+        must_change_password: account.mustChangePassword,
       })
       .execute();
     return account;
@@ -89,6 +96,28 @@ export class AccountService {
     return row === undefined ? null : toAccount(row);
   }
 
+  /** Replaces the password; the caller decides which sessions survive. */
+  async setPassword(tenantId: string, id: string, password: string): Promise<void> {
+    const problem = passwordProblem(password);
+    if (problem !== null) throw invalid('/newPassword', problem);
+    await this.db.control.updateTable('users')
+      .set({ password_hash: await hashPassword(password), must_change_password: false,
+        password_changed_at: new Date(), updated_at: new Date() })
+      .where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  }
+
+  async passwordHash(tenantId: string, id: string): Promise<string | null> {
+    const row = await this.db.control.selectFrom('users').select('password_hash')
+      .where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    return row?.password_hash ?? null;
+  }
+
+  async list(tenantId: string): Promise<Account[]> {
+    const rows = await this.db.control.selectFrom('users').selectAll().where('tenant_id', '=', tenantId)
+      .where('role', '!=', 'patient').orderBy('display_name').execute();
+    return rows.map(toAccount);
+  }
+
   async displayNames(tenantId: string, ids: string[]): Promise<Map<string, Account>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db.control
@@ -106,7 +135,8 @@ export function normalizeEmail(email: string): string {
 }
 
 function toAccount(row: { id: string; tenant_id: string; email: string; role: Role; display_name: string;
-  status: 'active' | 'deactivated'; patient_id: string | null }): Account {
+  status: 'active' | 'deactivated'; patient_id: string | null; must_change_password: boolean;
+  mfa_enrolled_at: Date | null }): Account {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -115,5 +145,7 @@ function toAccount(row: { id: string; tenant_id: string; email: string; role: Ro
     displayName: row.display_name,
     status: row.status,
     patientId: row.patient_id,
+    mustChangePassword: row.must_change_password,
+    mfaEnrolled: row.mfa_enrolled_at !== null,
   };
 }

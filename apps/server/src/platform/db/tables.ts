@@ -31,6 +31,29 @@ export interface UsersTable {
   patient_id: string | null;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** Encrypted TOTP secret (FieldCipher), set when enrollment is confirmed. */
+  mfa_secret: string | null;
+  mfa_pending_secret: string | null;
+  mfa_enrolled_at: Timestamp | null;
+  /** The last TOTP time step accepted: a code is never accepted twice. */
+  mfa_last_step: Generated<number>;
+  must_change_password: Generated<boolean>;
+  password_changed_at: Timestamp | null;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: DefaultTimestamp;
+  used_at: Timestamp | null;
+}
+
+export interface TenantKeysTable {
+  tenant_id: string;
+  version: number;
+  wrapped_key: ColumnType<Buffer, Buffer, never>;
+  created_at: DefaultTimestamp;
 }
 
 export interface SessionsTable {
@@ -43,6 +66,10 @@ export interface SessionsTable {
   expires_at: Timestamp;
   revoked_at: Timestamp | null;
   revoked_reason: string | null;
+  /** Authentication methods of the login, comma-separated (RFC 8176 values). */
+  amr: Generated<string>;
+  /** When MFA was last verified in this session (login or step-up). */
+  mfa_at: Timestamp | null;
 }
 
 export interface RefreshTokensTable {
@@ -57,6 +84,8 @@ export interface ControlDatabase {
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
+  recovery_codes: RecoveryCodesTable;
+  tenant_keys: TenantKeysTable;
 }
 
 // ---- tenant schema: one copy per clinic ----

@@ -4,64 +4,118 @@ import path from 'node:path';
 import { exportJWK, importJWK, type CryptoKey, type JWK } from 'jose';
 
 export const SIGNING_ALG = 'ES256';
+/** The longest an access token can live (config allows 5–30 minutes), plus clock slack. */
+const RETIRED_KEY_GRACE_MS = 35 * 60_000;
+const RELOAD_THROTTLE_MS = 5_000;
 
 export interface SigningKeys {
-  readonly current: { kid: string; privateKey: CryptoKey };
-  /** Public keys by kid: every key in the set keeps verifying until it is removed. */
-  publicKey(kid: string): CryptoKey | undefined;
-  readonly jwks: { keys: JWK[] };
+  /** The newest key: every new token is signed with it. */
+  current(): Promise<{ kid: string; privateKey: CryptoKey }>;
+  /** Public key by kid; an unknown kid makes the set re-read its file once (rotation elsewhere). */
+  publicKey(kid: string): Promise<CryptoKey | undefined>;
+  jwks(): Promise<{ keys: JWK[] }>;
   /** True when the key set was created by this start (refused in production). */
   readonly generated: boolean;
 }
 
+type StoredKey = JWK & { kid: string; created?: string };
 interface KeyFile {
-  keys: (JWK & { kid: string; created?: string })[];
+  keys: StoredKey[];
+}
+
+interface Loaded {
+  mtimeMs: number;
+  current: { kid: string; privateKey: CryptoKey };
+  publicKeys: Map<string, CryptoKey>;
+  jwks: JWK[];
+}
+
+export function signingKeysPath(file: string | null, dataDir: string): string {
+  return file ?? path.join(dataDir, 'keys', 'signing-keys.json');
 }
 
 /**
- * Loads the private signing keys (a JWK set, newest last). Without an explicit file, a key set
- * is generated once into the data folder so restarts keep sessions valid; production refuses
- * that (see config).
+ * The private signing keys (a JWK set, newest last) from a file. Without an explicit file, a
+ * key set is generated once into the data folder so restarts keep sessions valid; production
+ * refuses that (see config). `keys rotate` appends to the same file; running servers pick the
+ * new key up on their next check and keep the old ones for verification.
  */
 export async function loadSigningKeys(file: string | null, dataDir: string): Promise<SigningKeys> {
-  let keyFile: KeyFile;
+  const keyPath = signingKeysPath(file, dataDir);
   let generated = false;
-  if (file !== null) {
-    keyFile = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyFile;
-  } else {
-    const defaultFile = path.join(dataDir, 'keys', 'signing-keys.json');
-    if (fs.existsSync(defaultFile)) {
-      keyFile = JSON.parse(fs.readFileSync(defaultFile, 'utf8')) as KeyFile;
-    } else {
-      keyFile = { keys: [await newSigningJwk()] };
-      fs.mkdirSync(path.dirname(defaultFile), { recursive: true, mode: 0o700 });
-      fs.writeFileSync(defaultFile, JSON.stringify(keyFile, null, 2), { mode: 0o600, flag: 'wx' });
+  if (file === null && !fs.existsSync(keyPath)) {
+    fs.mkdirSync(path.dirname(keyPath), { recursive: true, mode: 0o700 });
+    try {
+      fs.writeFileSync(keyPath, JSON.stringify({ keys: [await newSigningJwk()] }, null, 2), { mode: 0o600, flag: 'wx' });
       generated = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  if (keyFile.keys.length === 0) throw new Error('the signing key set is empty');
+
+  let loaded = await read(keyPath);
+  let checkedAt = Date.now();
+  const refresh = async (): Promise<Loaded> => {
+    if (Date.now() - checkedAt < RELOAD_THROTTLE_MS) return loaded;
+    checkedAt = Date.now();
+    const mtimeMs = fs.statSync(keyPath).mtimeMs;
+    if (mtimeMs !== loaded.mtimeMs) loaded = await read(keyPath);
+    return loaded;
+  };
+
+  return {
+    generated,
+    async current() {
+      return (await refresh()).current;
+    },
+    async publicKey(kid) {
+      return loaded.publicKeys.get(kid) ?? (await refresh()).publicKeys.get(kid);
+    },
+    async jwks() {
+      return { keys: (await refresh()).jwks };
+    },
+  };
+}
+
+async function read(keyPath: string): Promise<Loaded> {
+  const mtimeMs = fs.statSync(keyPath).mtimeMs;
+  const keyFile = JSON.parse(fs.readFileSync(keyPath, 'utf8')) as KeyFile;
+  const newest = keyFile.keys[keyFile.keys.length - 1];
+  if (newest === undefined) throw new Error('the signing key set is empty');
 
   const publicKeys = new Map<string, CryptoKey>();
   const jwks: JWK[] = [];
   for (const jwk of keyFile.keys) {
-    const { d: _private, ...publicJwk } = jwk;
-    publicKeys.set(jwk.kid, (await importJWK({ ...publicJwk, alg: SIGNING_ALG }, SIGNING_ALG)) as CryptoKey);
-    jwks.push({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y, kid: jwk.kid,
-      alg: SIGNING_ALG, use: 'sig' });
+    const publicJwk = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: jwk.kid, alg: SIGNING_ALG, use: 'sig' };
+    publicKeys.set(jwk.kid, (await importJWK(publicJwk, SIGNING_ALG)) as CryptoKey);
+    jwks.push(publicJwk);
   }
-  const newest = keyFile.keys[keyFile.keys.length - 1];
-  if (newest === undefined) throw new Error('the signing key set is empty');
   const privateKey = (await importJWK({ ...newest, alg: SIGNING_ALG }, SIGNING_ALG)) as CryptoKey;
-  return {
-    current: { kid: newest.kid, privateKey },
-    publicKey: (kid) => publicKeys.get(kid),
-    jwks: { keys: jwks },
-    generated,
-  };
+  return { mtimeMs, current: { kid: newest.kid, privateKey }, publicKeys, jwks };
 }
 
-export async function newSigningJwk(): Promise<JWK & { kid: string; created: string }> {
+export async function newSigningJwk(): Promise<StoredKey & { created: string }> {
   const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = await exportJWK(privateKey);
   return { ...jwk, kid: crypto.randomUUID(), created: new Date().toISOString() };
+}
+
+/**
+ * Appends a new signing key. Keys replaced more than the longest token lifetime ago are dropped:
+ * no live token can still need them. The file is replaced atomically.
+ */
+export async function rotateSigningKeys(keyPath: string, now = Date.now()): Promise<{ kid: string; dropped: number }> {
+  const keyFile = JSON.parse(fs.readFileSync(keyPath, 'utf8')) as KeyFile;
+  const fresh = await newSigningJwk();
+  const kept = keyFile.keys.filter((key, index) => {
+    const successor = keyFile.keys[index + 1];
+    if (successor === undefined) return true;
+    const replacedAt = Date.parse(successor.created ?? '');
+    return Number.isNaN(replacedAt) || now - replacedAt < RETIRED_KEY_GRACE_MS;
+  });
+  const next: KeyFile = { keys: [...kept, fresh] };
+  const temporary = `${keyPath}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(next, null, 2), { mode: 0o600 });
+  fs.renameSync(temporary, keyPath);
+  return { kid: fresh.kid, dropped: keyFile.keys.length - kept.length };
 }

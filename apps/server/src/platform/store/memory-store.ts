@@ -1,3 +1,4 @@
+import { memoryLimiter, type Limiter, type LimiterSpec } from './limiter.js';
 import type { Store } from './store.js';
 
 /** The in-process store: one instance only, lost on restart, expired keys swept lazily. */
@@ -19,13 +20,7 @@ export class MemoryStore implements Store {
   }
 
   get(key: string): Promise<string | null> {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return Promise.resolve(null);
-    if (entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
-      return Promise.resolve(null);
-    }
-    return Promise.resolve(entry.value);
+    return Promise.resolve(this.live(key));
   }
 
   async existsAny(keys: string[]): Promise<boolean> {
@@ -38,6 +33,24 @@ export class MemoryStore implements Store {
     return Promise.resolve();
   }
 
+  // Check and write with no await between them: an await would let a concurrent caller in, and
+  // two callers could both win (a single-use value used twice).
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    if (this.live(key) !== null) return Promise.resolve(false);
+    this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    return Promise.resolve(true);
+  }
+
+  take(key: string): Promise<string | null> {
+    const value = this.live(key);
+    this.entries.delete(key);
+    return Promise.resolve(value);
+  }
+
+  limiter(spec: LimiterSpec): Limiter {
+    return memoryLimiter(spec);
+  }
+
   ping(): Promise<void> {
     return Promise.resolve();
   }
@@ -46,6 +59,17 @@ export class MemoryStore implements Store {
     clearInterval(this.sweeper);
     this.entries.clear();
     return Promise.resolve();
+  }
+
+  /** The value if the key exists and has not expired; synchronous, so callers can be atomic. */
+  private live(key: string): string | null {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return null;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return null;
+    }
+    return entry.value;
   }
 
   private sweep(): void {

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { redisLimiter, type Limiter, type LimiterSpec } from './limiter.js';
 import type { Store } from './store.js';
 
 export class RedisStore implements Store {
@@ -27,6 +28,19 @@ export class RedisStore implements Store {
 
   async delete(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);
+  }
+
+  async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
+    const result = await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
+    return result === 'OK';
+  }
+
+  take(key: string): Promise<string | null> {
+    return this.redis.getdel(this.prefix + key);
+  }
+
+  limiter(spec: LimiterSpec): Limiter {
+    return redisLimiter(this.redis, this.prefix, spec);
   }
 
   async ping(): Promise<void> {

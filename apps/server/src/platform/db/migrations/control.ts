@@ -48,4 +48,33 @@ export const controlMigrations: Migration[] = [
       `create index refresh_tokens_session_idx on ${s}.refresh_tokens (session_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'MFA, recovery codes, password changes, session MFA time, tenant data keys',
+    statements: (s) => [
+      `alter table ${s}.users add column mfa_secret text`,
+      `alter table ${s}.users add column mfa_pending_secret text`,
+      `alter table ${s}.users add column mfa_enrolled_at timestamptz`,
+      `alter table ${s}.users add column mfa_last_step integer not null default 0`,
+      `alter table ${s}.users add column must_change_password boolean not null default false`,
+      `alter table ${s}.users add column password_changed_at timestamptz`,
+      `create table ${s}.recovery_codes (
+        id uuid primary key,
+        user_id uuid not null references ${s}.users (id),
+        code_hash text not null,
+        created_at timestamptz not null default now(),
+        used_at timestamptz
+      )`,
+      `create index recovery_codes_user_idx on ${s}.recovery_codes (user_id) where used_at is null`,
+      `alter table ${s}.sessions add column amr text not null default 'pwd'`,
+      `alter table ${s}.sessions add column mfa_at timestamptz`,
+      `create table ${s}.tenant_keys (
+        tenant_id uuid not null references ${s}.tenants (id),
+        version integer not null,
+        wrapped_key bytea not null,
+        created_at timestamptz not null default now(),
+        primary key (tenant_id, version)
+      )`,
+    ],
+  },
 ];

@@ -144,4 +144,16 @@ export const tenantMigrations: Migration[] = [
       `create index audit_events_patient_idx on ${s}.audit_events (patient_id, occurred_at desc)`,
     ],
   },
+  {
+    version: 2,
+    name: 'diagnoses keep the code system of imported codes',
+    // An imported diagnosis may be coded in SNOMED CT (Synthea) or another system, not ICD-10:
+    // the system is kept beside the code so it never poses as ICD-10. Null means entered in
+    // MediConnect, where the API accepts ICD-10 only. The index serves the importer, which
+    // re-points a Condition's external ref when a re-import copies diagnoses into a new version.
+    statements: (s) => [
+      `alter table ${s}.diagnoses add column code_system text`,
+      `create index external_refs_local_idx on ${s}.external_refs (resource_type, local_id)`,
+    ],
+  },
 ];
