@@ -36,6 +36,8 @@ export interface RateLimits {
   mfaPerIpPer10Min: number;
   mfaPerAccountPer15Min: number;
   refreshPerIpPerMin: number;
+  /** The first lockout after five failed logins; each further one doubles it. */
+  lockoutSeconds: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -148,6 +150,8 @@ export function loadConfig(env: Env = process.env): Config {
         'MEDICONNECT_MFA_LIMIT_PER_ACCOUNT', problems),
       refreshPerIpPerMin: integer(read('MEDICONNECT_REFRESH_LIMIT_PER_IP'), 300, 1, 1_000_000,
         'MEDICONNECT_REFRESH_LIMIT_PER_IP', problems),
+      lockoutSeconds: integer(read('MEDICONNECT_LOCKOUT_SECONDS'), 900, 1, 86_400,
+        'MEDICONNECT_LOCKOUT_SECONDS', problems),
     },
     webDistDir: read('MEDICONNECT_WEB_DIST') ?? null,
     demoSeed: boolean(read('MEDICONNECT_DEMO'), !production, 'MEDICONNECT_DEMO', problems),

@@ -5,7 +5,6 @@ import { AppError } from '../../http/errors.js';
 
 const MINUTE = 60;
 const LOCK_AFTER_FAILURES = 5;
-const FIRST_LOCK_SECONDS = 15 * MINUTE;
 const MAX_LOCK_SECONDS = 24 * 60 * MINUTE;
 
 /**
@@ -22,8 +21,10 @@ export class LoginGuard {
   private readonly mfaByIp: Limiter;
   private readonly mfaByAccount: Limiter;
   private readonly refreshByIp: Limiter;
+  private readonly firstLockSeconds: number;
 
   constructor(store: Store, limits: RateLimits) {
+    this.firstLockSeconds = limits.lockoutSeconds;
     this.loginByIp = store.limiter({ name: 'login-ip', points: limits.loginPerIpPer10Min, durationSeconds: 10 * MINUTE });
     this.failures = store.limiter({ name: 'login-fail', points: LOCK_AFTER_FAILURES, durationSeconds: 24 * 60 * MINUTE });
     this.locks = store.limiter({ name: 'login-lock', points: 1, durationSeconds: MAX_LOCK_SECONDS });
@@ -47,7 +48,7 @@ export class LoginGuard {
     if ((await this.failures.spent(accountKey)) < LOCK_AFTER_FAILURES) return null;
     await this.lockouts.consume(accountKey);
     const previous = (await this.lockouts.spent(accountKey)) - 1;
-    const seconds = Math.min(MAX_LOCK_SECONDS, FIRST_LOCK_SECONDS * 2 ** previous);
+    const seconds = Math.min(MAX_LOCK_SECONDS, this.firstLockSeconds * 2 ** previous);
     await this.locks.block(accountKey, seconds);
     await this.failures.reset(accountKey);
     return { lockedForSeconds: seconds };
