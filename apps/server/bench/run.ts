@@ -15,6 +15,7 @@ interface Target {
   port: number;
   path: string;
   token: string | null;
+  login?: { tenant: string; email: string; password: string };
 }
 
 async function start(mode: 'baseline' | 'full'): Promise<{ child: ChildProcess; target: Target }> {
@@ -32,6 +33,7 @@ async function start(mode: 'baseline' | 'full'): Promise<{ child: ChildProcess; 
 async function measure(mode: 'baseline' | 'full') {
   const { child, target } = await start(mode);
   try {
+    if (mode === 'full') await loginStorm(target);
     const url = `http://127.0.0.1:${target.port}${target.path}`;
     const headers = target.token === null ? {} : { authorization: `Bearer ${target.token}` };
     await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
@@ -43,6 +45,25 @@ async function measure(mode: 'baseline' | 'full') {
   } finally {
     child.kill('SIGTERM');
   }
+}
+
+/**
+ * A login storm: bcrypt at cost 12 runs on libuv's thread pool, so logins queue there while the
+ * event loop keeps serving. Reports login latency and the event-loop delay during the storm.
+ */
+async function loginStorm(target: Target): Promise<void> {
+  if (target.login === undefined) return;
+  const base = `http://127.0.0.1:${target.port}`;
+  await fetch(`${base}/bench/lag`);
+  const result = await autocannon({
+    url: `${base}/api/v1/auth/login`, method: 'POST', connections: 8, duration: DURATION_S,
+    headers: { 'content-type': 'application/json' }, body: JSON.stringify(target.login),
+  });
+  const lag = (await (await fetch(`${base}/bench/lag`)).json()) as { p50: number; p99: number; max: number };
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`login storm: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  console.log(`login storm (8 connections, bcrypt cost 12): ${result.requests.average.toFixed(1)} logins/s, ` +
+    `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; event-loop delay p50 ${lag.p50} ms, ` +
+    `p99 ${lag.p99} ms, max ${lag.max} ms`);
 }
 
 const database = process.env.DATABASE_URL === undefined ? 'PGlite (embedded)' : 'PostgreSQL';

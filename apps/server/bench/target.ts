@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import { buildApp, createServices } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
@@ -16,7 +17,7 @@ import { openPlatform } from '../src/platform/index.js';
 const mode = process.argv[2];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-bench-'));
 const config = loadConfig({ ...process.env, NODE_ENV: 'test', MEDICONNECT_DATA_DIR: dataDir, LOG_LEVEL: 'silent',
-  MEDICONNECT_DEMO: 'false' });
+  MEDICONNECT_DEMO: 'false', MEDICONNECT_LOGIN_LIMIT_PER_IP: '1000000' });
 const platform = await openPlatform(config, { holder: 'bench', logger: createLogger('silent'), inMemoryDatabase: true });
 const services = createServices(platform);
 
@@ -25,8 +26,9 @@ const tenant = await services.tenants.create(code, 'Bench clinic');
 const password = 'bench-password-long-1';
 const clerk = await services.accounts.create(tenant, { email: 'clerk@bench.example', role: 'clerk',
   displayName: 'clerk', password });
-const doctor = await services.accounts.create(tenant, { email: 'doctor@bench.example', role: 'doctor',
-  displayName: 'doctor', password });
+// A nurse in care: the same care check and audit as a doctor, without the MFA step at login.
+const nurse = await services.accounts.create(tenant, { email: 'nurse@bench.example', role: 'nurse',
+  displayName: 'nurse', password });
 const handle = services.tenants.handle(tenant);
 const patientId = crypto.randomUUID();
 await handle.db.insertInto('patients').values({
@@ -36,7 +38,7 @@ await handle.db.insertInto('patients').values({
   insurance_number: null, insurance_branch: null, updated_at: new Date(), created_by: clerk.id, updated_by: clerk.id,
 }).execute();
 await handle.db.insertInto('care_team').values({ id: crypto.randomUUID(), patient_id: patientId,
-  staff_id: doctor.id, assigned_by: clerk.id, ended_at: null }).execute();
+  staff_id: nurse.id, assigned_by: clerk.id, ended_at: null }).execute();
 
 if (mode === 'baseline') {
   const app = Fastify();
@@ -51,11 +53,21 @@ if (mode === 'baseline') {
   console.log(JSON.stringify({ port, path: `/row/${patientId}`, token: null }));
 } else {
   const app = await buildApp(platform, services);
+  // Event-loop delay, sampled while the load runs; read and reset by the benchmark.
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  app.get('/bench/lag', async () => {
+    const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+    const figures = { p50: ms(lag.percentile(50)), p99: ms(lag.percentile(99)), max: ms(lag.max) };
+    lag.reset();
+    return figures;
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login',
-    payload: { tenant: code, email: 'doctor@bench.example', password } });
+    payload: { tenant: code, email: 'nurse@bench.example', password } });
   const token = login.json<{ accessToken: string }>().accessToken;
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  console.log(JSON.stringify({ port, path: `/api/v1/patients/${patientId}`, token }));
+  console.log(JSON.stringify({ port, path: `/api/v1/patients/${patientId}`, token,
+    login: { tenant: code, email: 'clerk@bench.example', password } }));
 }
