@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { logout, onSessionEnded, restoreSession } from './api/client';
 import type { Me } from './api/types';
-import { Header } from './components/Header';
+import { Header, type HeaderSection } from './components/Header';
 import { Loading, Notice } from './components/Notice';
 import { t } from './i18n';
 import { forgetAll } from './lib/memory';
@@ -10,6 +10,8 @@ import { LoginPage } from './pages/LoginPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PatientChartPage } from './pages/PatientChartPage';
 import { PatientListPage } from './pages/PatientListPage';
+import { SettingsPage } from './pages/SettingsPage';
+import { StaffPage } from './pages/StaffPage';
 import { currentHref, navigate, parseRoute, useLocation, type Route } from './router';
 import { SessionContext, type Session } from './session';
 
@@ -35,12 +37,23 @@ function Page({ route }: { route: Route }) {
       return <PatientChartPage key={route.id} patientId={route.id} />;
     case 'encounter':
       return <EncounterPage key={route.id} encounterId={route.id} />;
+    case 'settings':
+      return <SettingsPage />;
+    case 'staff':
+      return <StaffPage />;
     case 'home':
     case 'login':
       return <Loading />;
     case 'notFound':
       return <NotFoundPage />;
   }
+}
+
+function headerSection(route: Route): HeaderSection | null {
+  if (route.name === 'patients' || route.name === 'settings' || route.name === 'staff') {
+    return route.name;
+  }
+  return null;
 }
 
 export function App() {
@@ -88,7 +101,7 @@ export function App() {
     }
   }, [session.status, route.name]);
 
-  const onLogout = useCallback(() => {
+  const onLogout = useCallback((endedNotice?: string) => {
     forgetAll();
     returnTo = null;
     // The token is already gone from memory when logout() returns its promise, so the screen
@@ -98,7 +111,9 @@ export function App() {
     void done
       .catch(() => false)
       .then((confirmed) => {
-        const notice = confirmed ? t.session.loggedOut : t.session.logoutUnconfirmed;
+        const notice = confirmed
+          ? (endedNotice ?? t.session.loggedOut)
+          : t.session.logoutUnconfirmed;
         setSession((s) => (s.status === 'anonymous' ? { status: 'anonymous', notice } : s));
       });
   }, []);
@@ -128,8 +143,8 @@ export function App() {
   }
   return (
     <SessionContext value={value}>
-      <Header active={route.name === 'patients' ? 'patients' : null} />
-      {value.me.role === 'patient' ? (
+      <Header active={headerSection(route)} />
+      {value.me.role === 'patient' && route.name !== 'settings' ? (
         <main className="page">
           <Notice kind="info">{t.session.portalUnavailable}</Notice>
         </main>

@@ -1,4 +1,4 @@
-// A tiny History API router: four routes do not need a routing library.
+// A tiny History API router: a handful of routes do not need a routing library.
 import { useSyncExternalStore, type MouseEvent, type ReactNode } from 'react';
 
 export type Route =
@@ -6,6 +6,8 @@ export type Route =
   | { name: 'patients' }
   | { name: 'patient'; id: string }
   | { name: 'encounter'; id: string }
+  | { name: 'settings' }
+  | { name: 'staff' }
   | { name: 'home' }
   | { name: 'notFound' };
 
@@ -14,6 +16,8 @@ export function parseRoute(pathname: string): Route {
   if (path === '/') return { name: 'home' };
   if (path === '/login') return { name: 'login' };
   if (path === '/patients') return { name: 'patients' };
+  if (path === '/settings') return { name: 'settings' };
+  if (path === '/staff') return { name: 'staff' };
   const match = /^\/(patients|encounters)\/([^/]+)$/.exec(path);
   if (!match?.[2]) return { name: 'notFound' };
   const id = safeDecode(match[2]);
@@ -79,6 +83,7 @@ interface LinkProps {
   children: ReactNode;
   className?: string;
   'aria-current'?: 'page';
+  'data-testid'?: string;
 }
 
 export function Link({ to, children, className, ...rest }: LinkProps) {

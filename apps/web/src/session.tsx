@@ -3,7 +3,8 @@ import type { Me } from './api/types';
 
 export interface Session {
   me: Me;
-  logout: () => void;
+  /** Ends the session; `notice` replaces the usual "logged out" message on the login screen. */
+  logout: (notice?: string) => void;
 }
 
 export const SessionContext = createContext<Session | null>(null);

@@ -93,12 +93,7 @@ function isAuthOk(body: unknown): body is AuthOk {
 }
 
 function acceptAuth(body: unknown, startedInEpoch: number): Me {
-  if (!isAuthOk(body)) {
-    const status =
-      typeof body === 'object' && body !== null && 'status' in body ? String(body.status) : '';
-    // SPEC §3 allows an MFA step here; docs/api.md does not define it yet.
-    throw new ApiError({ status: 200, code: status || 'unexpected_response', message: status });
-  }
+  if (!isAuthOk(body)) throw unexpectedResponse();
   if (startedInEpoch !== epoch) {
     throw new ApiError({ status: 401, code: 'unauthenticated', message: 'logged out' });
   }
@@ -106,6 +101,43 @@ function acceptAuth(body: unknown, startedInEpoch: number): Me {
   expiresAt = Date.now() + body.expiresIn * 1000;
   sessionActive = true;
   return body.user;
+}
+
+function unexpectedResponse(): ApiError {
+  return new ApiError({ status: 0, code: 'unexpected_response', message: 'unexpected response' });
+}
+
+/**
+ * Where a login stands after a step (docs/api.md "Auth"). The step tokens are handed to the
+ * caller, which keeps them in component state only: they die with the screen.
+ */
+export type LoginStep =
+  | { status: 'ok'; me: Me; recoveryCodes: string[] | null }
+  | { status: 'password_change_required'; passwordToken: string }
+  | { status: 'mfa_enrollment_required'; mfaToken: string }
+  | { status: 'mfa_required'; mfaToken: string };
+
+function toLoginStep(body: unknown, startedInEpoch: number): LoginStep {
+  const b = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  switch (b.status) {
+    case 'ok': {
+      const me = acceptAuth(body, startedInEpoch);
+      const codes = Array.isArray(b.recoveryCodes)
+        ? (b.recoveryCodes as unknown[]).filter((code) => typeof code === 'string')
+        : [];
+      return { status: 'ok', me, recoveryCodes: codes.length > 0 ? codes : null };
+    }
+    case 'password_change_required':
+      if (typeof b.passwordToken === 'string') {
+        return { status: b.status, passwordToken: b.passwordToken };
+      }
+      break;
+    case 'mfa_enrollment_required':
+    case 'mfa_required':
+      if (typeof b.mfaToken === 'string') return { status: b.status, mfaToken: b.mfaToken };
+      break;
+  }
+  throw unexpectedResponse();
 }
 
 // --- low-level fetch ---
@@ -169,15 +201,21 @@ export function restoreSession(): Promise<Me | null> {
   return restoreOnce;
 }
 
-export async function login(tenant: string, email: string, password: string): Promise<Me> {
-  const startedInEpoch = epoch;
-  const res = await rawFetch('/api/v1/auth/login', {
+/** A call of the login flow: no session yet, so no token and no refresh on 401. */
+export async function postPublic(path: string, body: unknown): Promise<unknown> {
+  const res = await rawFetch(path, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ tenant, email, password }),
+    body: JSON.stringify(body),
   });
   if (!res.ok) throw await toApiError(res);
-  return acceptAuth(await res.json(), startedInEpoch);
+  return (await res.json()) as unknown;
+}
+
+/** One step of the login (password, new password, MFA); an `ok` step starts the session. */
+export async function postLoginStep(path: string, body: unknown): Promise<LoginStep> {
+  const startedInEpoch = epoch;
+  return toLoginStep(await postPublic(path, body), startedInEpoch);
 }
 
 /** Ends the session here, on the server and in other tabs. Resolves false if the server did not confirm. */

@@ -7,7 +7,39 @@ export interface Me {
   email: string;
   displayName: string;
   role: Role;
+  /** TOTP enrolled; doctors and admins cannot hold a session without it. */
+  mfaEnrolled: boolean;
   tenant: { code: string; name: string };
+}
+
+/** What the enrollment screen shows; `secret` is base32, `qrDataUrl` a data:image/png URL. */
+export interface TotpEnrollment {
+  secret: string;
+  otpauthUri: string;
+  qrDataUrl: string;
+}
+
+/** One login on one device. */
+export interface SessionInfo {
+  id: string;
+  device: string;
+  createdAt: string;
+  lastUsedAt: string;
+  /** The session this browser holds. */
+  current: boolean;
+}
+
+export type StaffRole = Exclude<Role, 'patient'>;
+
+export interface StaffMember {
+  id: string;
+  email: string;
+  displayName: string;
+  role: StaffRole;
+  status: 'active' | 'deactivated';
+  mfaEnrolled: boolean;
+  /** Locked out after repeated failed logins. */
+  locked: boolean;
 }
 
 export interface Page<T> {

@@ -3,7 +3,9 @@ import type { ApiError } from '../api/client';
 import { t } from '../i18n';
 
 export function errorMessage(error: ApiError): string {
-  if (error.status === 0) return t.errors.network;
+  if (error.status === 0) {
+    return error.code === 'network_error' ? t.errors.network : t.errors.generic;
+  }
   switch (error.status) {
     case 400:
       return t.errors.validation;

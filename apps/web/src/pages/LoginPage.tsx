@@ -1,8 +1,11 @@
-import { useState, type SubmitEvent } from 'react';
-import { asApiError, login, type ApiError } from '../api/client';
+import { useCallback, useState } from 'react';
+import type { LoginStep } from '../api/auth';
 import type { Me } from '../api/types';
-import { Field } from '../components/Field';
-import { ErrorNotice, Notice } from '../components/Notice';
+import { CredentialsForm, type Identity } from '../components/login/CredentialsForm';
+import { InitialPasswordForm } from '../components/login/InitialPasswordForm';
+import { MfaEnrollment } from '../components/login/MfaEnrollment';
+import { MfaVerify } from '../components/login/MfaVerify';
+import { RecoveryCodes } from '../components/login/RecoveryCodes';
 import { t } from '../i18n';
 
 interface LoginPageProps {
@@ -10,120 +13,111 @@ interface LoginPageProps {
   notice: string | null;
 }
 
-function loginErrorText(error: ApiError): string | null {
-  if (error.code === 'invalid_credentials' || error.status === 401) {
-    return t.login.invalidCredentials;
-  }
-  if (error.status === 200) return t.login.mfaRequired;
-  return null;
-}
+/**
+ * Where the login stands. The step tokens live here, in component state: never in storage,
+ * and gone as soon as the user leaves the step.
+ */
+type Screen =
+  | { name: 'credentials' }
+  | { name: 'password'; passwordToken: string }
+  | { name: 'enroll'; mfaToken: string }
+  | { name: 'verify'; mfaToken: string }
+  | { name: 'recovery'; me: Me; codes: string[] };
 
+/** The login in steps (docs/api.md "Auth"): each answer names the screen that comes next. */
 export function LoginPage({ onLoggedIn, notice }: LoginPageProps) {
-  const [tenant, setTenant] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [failure, setFailure] = useState<ApiError | null>(null);
-  const [missing, setMissing] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const l = t.login;
+  const [screen, setScreen] = useState<Screen>({ name: 'credentials' });
+  const [identity, setIdentity] = useState<Identity>({ tenant: '', email: '' });
+  const [stepNotice, setStepNotice] = useState<string | null>(null);
 
-  async function submit(event: SubmitEvent) {
-    event.preventDefault();
-    if (!tenant.trim() || !email.trim() || !password) {
-      setMissing(true);
-      return;
-    }
-    setMissing(false);
-    setBusy(true);
-    setFailure(null);
-    try {
-      onLoggedIn(await login(tenant.trim(), email.trim(), password));
-    } catch (err) {
-      setFailure(asApiError(err));
-      setPassword('');
-      setBusy(false);
+  const onStep = useCallback(
+    (step: LoginStep) => {
+      switch (step.status) {
+        case 'ok':
+          if (step.recoveryCodes) {
+            setScreen({ name: 'recovery', me: step.me, codes: step.recoveryCodes });
+          } else {
+            onLoggedIn(step.me);
+          }
+          return;
+        case 'password_change_required':
+          setScreen({ name: 'password', passwordToken: step.passwordToken });
+          return;
+        case 'mfa_enrollment_required':
+          setScreen({ name: 'enroll', mfaToken: step.mfaToken });
+          return;
+        case 'mfa_required':
+          setScreen({ name: 'verify', mfaToken: step.mfaToken });
+          return;
+      }
+    },
+    [onLoggedIn],
+  );
+
+  const onExpired = useCallback(() => {
+    setStepNotice(t.login.stepExpired);
+    setScreen({ name: 'credentials' });
+  }, []);
+
+  const onBack = useCallback(() => {
+    setStepNotice(null);
+    setScreen({ name: 'credentials' });
+  }, []);
+
+  switch (screen.name) {
+    case 'credentials':
+      return (
+        <CredentialsForm
+          initial={identity}
+          notice={stepNotice ?? notice}
+          onStep={(step, typed) => {
+            setIdentity(typed);
+            setStepNotice(null);
+            onStep(step);
+          }}
+        />
+      );
+    case 'password':
+      return (
+        <InitialPasswordForm
+          passwordToken={screen.passwordToken}
+          email={identity.email}
+          onStep={onStep}
+          onExpired={onExpired}
+          onBack={onBack}
+        />
+      );
+    case 'enroll':
+      return (
+        <MfaEnrollment
+          // A new token is a new enrollment: nothing of the previous one may linger.
+          key={screen.mfaToken}
+          mfaToken={screen.mfaToken}
+          onStep={onStep}
+          onExpired={onExpired}
+          onBack={onBack}
+        />
+      );
+    case 'verify':
+      return (
+        <MfaVerify
+          key={screen.mfaToken}
+          mfaToken={screen.mfaToken}
+          onStep={onStep}
+          onExpired={onExpired}
+          onBack={onBack}
+        />
+      );
+    case 'recovery': {
+      const { me, codes } = screen;
+      return (
+        <RecoveryCodes
+          codes={codes}
+          onAcknowledged={() => {
+            onLoggedIn(me);
+          }}
+        />
+      );
     }
   }
-
-  const failureText = failure ? loginErrorText(failure) : null;
-
-  return (
-    <main className="login">
-      <form
-        className="card login__card"
-        noValidate
-        onSubmit={(event) => {
-          void submit(event);
-        }}
-      >
-        <p className="login__product">{t.appName}</p>
-        <h1 className="login__title">{l.title}</h1>
-        <p className="muted">{l.lead}</p>
-        {notice && <Notice kind="info">{notice}</Notice>}
-        {missing && <Notice kind="error">{l.missing}</Notice>}
-        {failure &&
-          (failureText ? (
-            <Notice kind="error">{failureText}</Notice>
-          ) : (
-            <ErrorNotice error={failure} />
-          ))}
-        <Field label={l.tenant} required>
-          {(control) => (
-            <input
-              {...control}
-              data-testid="login-tenant"
-              name="tenant"
-              autoComplete="organization"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={tenant}
-              onChange={(event) => {
-                setTenant(event.target.value);
-              }}
-            />
-          )}
-        </Field>
-        <Field label={l.email} required>
-          {(control) => (
-            <input
-              {...control}
-              data-testid="login-email"
-              name="email"
-              type="email"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={email}
-              onChange={(event) => {
-                setEmail(event.target.value);
-              }}
-            />
-          )}
-        </Field>
-        <Field label={l.password} required>
-          {(control) => (
-            <input
-              {...control}
-              data-testid="login-password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(event) => {
-                setPassword(event.target.value);
-              }}
-            />
-          )}
-        </Field>
-        <button
-          type="submit"
-          className="button button--block"
-          data-testid="login-submit"
-          disabled={busy}
-        >
-          {busy ? l.submitting : l.submit}
-        </button>
-      </form>
-    </main>
-  );
 }
