@@ -58,16 +58,19 @@ program
   .requiredOption('--email <email>', 'login email')
   .addOption(new Option('--role <role>', 'role').choices(['admin', 'doctor', 'nurse', 'clerk']).makeOptionMandatory())
   .option('--name <name>', 'display name')
+  .option('--no-temporary', 'the password is final (default: temporary, changed at first login)')
   .description('creates a staff account; the password is read from standard input, never an argument')
-  .action((options: { tenant: string; email: string; role: Role; name?: string }) =>
+  .action((options: { tenant: string; email: string; role: Role; name?: string; temporary: boolean }) =>
     withCli(async ({ services }) => {
       const found = await services.tenants.findByCode(options.tenant);
       if (found === null) throw new AppError('not_found', `no tenant ${options.tenant}`);
       const password = await readSecret('password: ');
       const account = await services.accounts.create(found, {
         email: options.email, role: options.role, displayName: options.name ?? options.email, password,
+        mustChangePassword: options.temporary,
       });
-      console.log(`created ${account.role} ${account.email} (${account.id})`);
+      const note = options.temporary ? '; the password is temporary: it must be changed at first login' : '';
+      console.log(`created ${account.role} ${account.email} (${account.id})${note}`);
       return 0;
     }),
   );

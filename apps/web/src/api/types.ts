@@ -90,9 +90,11 @@ export interface SoapNote {
 }
 
 export interface Diagnosis {
-  /** ICD-10, e.g. "J06.9". */
+  /** ICD-10 (e.g. "J06.9") when codeSystem is null; else a code of the named system. */
   code: string;
   name: string;
+  /** Null or absent: ICD-10 entered in MediConnect. Otherwise an imported code's system URI. */
+  codeSystem?: string | null;
 }
 
 export interface EncounterVersion {

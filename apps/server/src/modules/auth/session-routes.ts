@@ -17,7 +17,7 @@ export function sessionRoutes(sessions: SessionService, accounts: AccountService
   return async (app) => {
     app.get('/auth/sessions', { schema: { response: { 200: SessionList } } }, async (request) => {
       const caller = callerOf(request);
-      return { items: await sessions.list(caller.tenantId, caller.userId, caller.sessionId) };
+      return { items: await sessions.list(caller.tenantId, caller.userId, caller.role, caller.sessionId) };
     });
 
     app.delete('/auth/sessions/:id', {

@@ -49,12 +49,14 @@ export class SessionService {
     return { sessionId, refreshToken: refresh.token, authTime: Math.floor(now / 1000) };
   }
 
-  async list(tenantId: string, userId: string, currentSessionId: string): Promise<SessionView[]> {
+  /** Live sessions only: not revoked, within the absolute limit and the idle limit. */
+  async list(tenantId: string, userId: string, role: Role, currentSessionId: string): Promise<SessionView[]> {
     const now = new Date();
+    const idleSince = new Date(now.getTime() - this.limitsFor(role).idleMs);
     const rows = await this.db.control.selectFrom('sessions')
       .select(['id', 'device_label', 'created_at', 'last_used_at'])
       .where('tenant_id', '=', tenantId).where('user_id', '=', userId)
-      .where('revoked_at', 'is', null).where('expires_at', '>', now)
+      .where('revoked_at', 'is', null).where('expires_at', '>', now).where('last_used_at', '>', idleSince)
       .orderBy('last_used_at', 'desc').execute();
     return rows.map((row) => ({ id: row.id, device: row.device_label, createdAt: row.created_at.toISOString(),
       lastUsedAt: row.last_used_at.toISOString(), current: row.id === currentSessionId }));

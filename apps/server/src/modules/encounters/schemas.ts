@@ -9,10 +9,19 @@ export const SoapNote = Type.Object(
 );
 
 /** ICD-10: a letter, two digits, an optional subdivision (J06.9, E11.65). */
-export const ICD10 = '^[A-Z][0-9]{2}(\\.[0-9A-Z]{1,4})?$';
+export const ICD10 = /^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$/;
 
+/**
+ * A diagnosis. Entered in MediConnect it is ICD-10 and `codeSystem` is absent or null. An
+ * imported one keeps its source's system (SNOMED CT from Synthea, say), so amending such an
+ * encounter can carry it forward without it ever posing as ICD-10 (checked in the service).
+ */
 export const Diagnosis = Type.Object(
-  { code: Type.String({ pattern: ICD10 }), name: Type.String({ minLength: 1, maxLength: 200 }) },
+  {
+    code: Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9.-]+$' }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    codeSystem: Type.Optional(Type.Union([Type.String({ format: 'uri', maxLength: 200 }), Type.Null()])),
+  },
   { additionalProperties: false },
 );
 
@@ -40,7 +49,8 @@ export type AmendmentInput = Static<typeof AmendmentInput>;
 
 const NoteOut = Type.Object({ subjective: Type.String(), objective: Type.String(),
   assessment: Type.String(), plan: Type.String() });
-const DiagnosisOut = Type.Object({ code: Type.String(), name: Type.String() });
+const DiagnosisOut = Type.Object({ code: Type.String(), name: Type.String(),
+  codeSystem: Type.Union([Type.String(), Type.Null()]) });
 
 export const EncounterVersion = Type.Object({
   version: Type.Integer(),

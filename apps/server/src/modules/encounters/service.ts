@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js'
 import { requirePatientAccess } from '../../policy/access.js';
 import { recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
-import type { AmendmentInput, Encounter, EncounterInput, EncounterVersion } from './schemas.js';
+import { ICD10, type AmendmentInput, type Encounter, type EncounterInput, type EncounterVersion } from './schemas.js';
 
 /**
  * Encounters and their SOAP notes. A note is never overwritten (真正性・保存性): an amendment
@@ -19,7 +19,7 @@ export class EncounterService {
   async list(caller: Caller, patientId: string, query: { limit?: string | undefined; cursor?: string | undefined }) {
     await requirePatientAccess(caller.tenant.db, caller, 'clinical.read', patientId);
     const limit = pageLimit(query.limit);
-    const after = decodeCursor(query.cursor, 2);
+    const after = decodeCursor(query.cursor, ['time', 'uuid']);
 
     return caller.tenant.transaction(async (trx) => {
       let select = trx.selectFrom('encounters').selectAll().where('patient_id', '=', patientId);
@@ -47,6 +47,7 @@ export class EncounterService {
   }
 
   async create(caller: Caller, patientId: string, input: EncounterInput): Promise<Encounter> {
+    checkDiagnoses(input.diagnoses);
     await requirePatientAccess(caller.tenant.db, caller, 'clinical.write', patientId);
     const author = await this.authorName(caller);
     const id = crypto.randomUUID();
@@ -86,6 +87,7 @@ export class EncounterService {
   }
 
   async amend(caller: Caller, encounterId: string, input: AmendmentInput): Promise<Encounter> {
+    checkDiagnoses(input.diagnoses);
     const patientId = await this.patientOf(caller, encounterId);
     await requirePatientAccess(caller.tenant.db, caller, 'clinical.write', patientId);
     const author = await this.authorName(caller);
@@ -123,6 +125,15 @@ export class EncounterService {
   }
 }
 
+/** Codes without a system are ICD-10 and must look like it. */
+function checkDiagnoses(diagnoses: EncounterInput['diagnoses']): void {
+  const problems = diagnoses.flatMap((diagnosis, index) =>
+    (diagnosis.codeSystem ?? null) === null && !ICD10.test(diagnosis.code)
+      ? [{ path: `/diagnoses/${index}/code`, message: 'must be an ICD-10 code such as J06.9' }]
+      : []);
+  if (problems.length > 0) throw new AppError('validation_failed', undefined, problems);
+}
+
 export async function insertVersion(trx: Kysely<TenantDatabase>, encounterId: string, version: number,
   input: { note: EncounterInput['note']; diagnoses: EncounterInput['diagnoses'] },
   author: { id: string | null; name: string }, reason: string | null, at: Date): Promise<void> {
@@ -133,7 +144,7 @@ export async function insertVersion(trx: Kysely<TenantDatabase>, encounterId: st
   if (input.diagnoses.length === 0) return;
   await trx.insertInto('diagnoses').values(input.diagnoses.map((diagnosis, position) => ({
     id: crypto.randomUUID(), encounter_id: encounterId, version, position, code: diagnosis.code,
-    name: diagnosis.name,
+    name: diagnosis.name, code_system: diagnosis.codeSystem ?? null,
   }))).execute();
 }
 
@@ -156,7 +167,7 @@ async function loadVersions(trx: Kysely<TenantDatabase>, wanted: [string, number
       version: row.version,
       note: { subjective: row.subjective, objective: row.objective, assessment: row.assessment, plan: row.plan },
       diagnoses: diagnoses.filter((d) => d.encounter_id === row.encounter_id && d.version === row.version)
-        .map((d) => ({ code: d.code, name: d.name })),
+        .map((d) => ({ code: d.code, name: d.name, codeSystem: d.code_system })),
       authorId: row.author_id,
       authorName: row.author_name,
       createdAt: row.created_at.toISOString(),

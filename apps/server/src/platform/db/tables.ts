@@ -177,6 +177,8 @@ export interface DiagnosesTable {
   position: number;
   code: string;
   name: string;
+  /** Null: ICD-10 entered in MediConnect. Otherwise the imported code's system URI. */
+  code_system: string | null;
 }
 
 export interface ObservationsTable {

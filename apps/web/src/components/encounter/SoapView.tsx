@@ -28,11 +28,22 @@ export function DiagnosisList({ diagnoses }: { diagnoses: Diagnosis[] }) {
         <ul className="diagnoses__list">
           {diagnoses.map((d, index) => (
             <li key={`${d.code}-${index}`}>
-              <span className="code">{d.code}</span> {d.name}
+              <span className="code">{d.code}</span>
+              {d.codeSystem != null && (
+                <span className="code-system">{systemLabel(d.codeSystem)}</span>
+              )}{' '}
+              {d.name}
             </li>
           ))}
         </ul>
       )}
     </div>
   );
+}
+
+/** A short name for an imported code's system; ICD-10 codes carry no label. */
+function systemLabel(system: string): string {
+  if (system.includes('snomed')) return 'SNOMED CT';
+  if (/icd-?10/i.test(system)) return 'ICD-10';
+  return system;
 }

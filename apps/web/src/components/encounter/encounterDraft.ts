@@ -14,6 +14,8 @@ export interface DiagnosisRow {
   key: number;
   code: string;
   name: string;
+  /** Kept from an imported diagnosis (e.g. SNOMED CT); null for ICD-10. */
+  codeSystem: string | null;
 }
 
 export interface EncounterDraft {
@@ -25,7 +27,12 @@ let lastRowKey = 0;
 
 export function newRow(diagnosis?: Diagnosis): DiagnosisRow {
   lastRowKey += 1;
-  return { key: lastRowKey, code: diagnosis?.code ?? '', name: diagnosis?.name ?? '' };
+  return {
+    key: lastRowKey,
+    code: diagnosis?.code ?? '',
+    name: diagnosis?.name ?? '',
+    codeSystem: diagnosis?.codeSystem ?? null,
+  };
 }
 
 export function draftFrom(note: SoapNote, diagnoses: Diagnosis[]): EncounterDraft {
@@ -53,7 +60,7 @@ export function validateDraft(draft: EncounterDraft): FieldErrors {
   const errors: FieldErrors = {};
   for (const row of draft.rows) {
     if (isBlank(row)) continue;
-    if (!ICD10.test(normalizeCode(row.code)))
+    if (row.codeSystem === null && !ICD10.test(normalizeCode(row.code)))
       errors[rowPath(row, 'code')] = t.encounterForm.errors.code;
     if (row.name.trim() === '') errors[rowPath(row, 'name')] = t.encounterForm.errors.name;
   }
@@ -72,7 +79,11 @@ export function toPayload(draft: EncounterDraft): DraftPayload {
   const sent = draft.rows.filter((row) => !isBlank(row));
   return {
     note: draft.note,
-    diagnoses: sent.map((row) => ({ code: normalizeCode(row.code), name: row.name.trim() })),
+    diagnoses: sent.map((row) =>
+      row.codeSystem === null
+        ? { code: normalizeCode(row.code), name: row.name.trim() }
+        : { code: row.code.trim(), name: row.name.trim(), codeSystem: row.codeSystem },
+    ),
     remap: (path) => {
       const match = /^\/diagnoses\/(\d+)\/(code|name)$/.exec(path);
       const row = match ? sent[Number(match[1])] : undefined;
