@@ -21,6 +21,7 @@ export class LoginGuard {
   private readonly mfaByIp: Limiter;
   private readonly mfaByAccount: Limiter;
   private readonly refreshByIp: Limiter;
+  private readonly refreshByAccount: Limiter;
   private readonly firstLockSeconds: number;
 
   constructor(store: Store, limits: RateLimits) {
@@ -33,6 +34,8 @@ export class LoginGuard {
     this.mfaByAccount = store.limiter({ name: 'mfa-account', points: limits.mfaPerAccountPer15Min,
       durationSeconds: 15 * MINUTE });
     this.refreshByIp = store.limiter({ name: 'refresh-ip', points: limits.refreshPerIpPerMin, durationSeconds: MINUTE });
+    // A browser refreshes every few minutes per tab; sixty a minute is a loop or an attack.
+    this.refreshByAccount = store.limiter({ name: 'refresh-account', points: 60, durationSeconds: MINUTE });
   }
 
   /** Before the password is checked: refuses a busy IP or a locked account key. */
@@ -74,8 +77,9 @@ export class LoginGuard {
     limited(await this.mfaByAccount.consume(userId));
   }
 
-  async beforeRefresh(ip: string): Promise<void> {
+  async beforeRefresh(ip: string, userId: string | null): Promise<void> {
     limited(await this.refreshByIp.consume(ip));
+    if (userId !== null) limited(await this.refreshByAccount.consume(userId));
   }
 }
 

@@ -142,8 +142,11 @@ export class AuthService {
    * whole session is revoked, so the thief's copy and the user's copy both stop working.
    */
   async refresh(refreshToken: string, client: ClientInfo): Promise<SessionGrant> {
-    await this.deps.guard.beforeRefresh(client.ip);
     const hash = hashRefreshToken(refreshToken);
+    const holder = await this.deps.db.control.selectFrom('refresh_tokens')
+      .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id').select('sessions.user_id')
+      .where('refresh_tokens.token_hash', '=', hash).executeTakeFirst();
+    await this.deps.guard.beforeRefresh(client.ip, holder?.user_id ?? null);
     const now = Date.now();
     const next = newRefreshToken();
 

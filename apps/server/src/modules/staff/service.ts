@@ -96,6 +96,31 @@ export class AccountService {
     return row === undefined ? null : toAccount(row);
   }
 
+  /**
+   * Changes role or status. The clinic always keeps an active admin, and nobody raises or
+   * lowers their own rights (another admin must).
+   */
+  async update(tenantId: string, before: Account, change: { role?: Role | undefined;
+    status?: Account['status'] | undefined }, actorId: string): Promise<Account> {
+    const role = change.role ?? before.role;
+    const status = change.status ?? before.status;
+    if (before.id === actorId && (role !== before.role || status !== before.status)) {
+      throw new AppError('forbidden', 'You cannot change your own role or status.');
+    }
+    return this.db.control.transaction().execute(async (trx) => {
+      const losesAdmin = before.role === 'admin' && before.status === 'active' && (role !== 'admin' || status !== 'active');
+      if (losesAdmin) {
+        // Counted inside the transaction, under row locks, so two demotions cannot both pass.
+        const admins = await trx.selectFrom('users').select('id').where('tenant_id', '=', tenantId)
+          .where('role', '=', 'admin').where('status', '=', 'active').forUpdate().execute();
+        if (admins.length <= 1) throw new AppError('last_admin');
+      }
+      const row = await trx.updateTable('users').set({ role, status, updated_at: new Date() })
+        .where('tenant_id', '=', tenantId).where('id', '=', before.id).returningAll().executeTakeFirstOrThrow();
+      return toAccount(row);
+    });
+  }
+
   /** Replaces the password; the caller decides which sessions survive. */
   async setPassword(tenantId: string, id: string, password: string): Promise<void> {
     const problem = passwordProblem(password);
