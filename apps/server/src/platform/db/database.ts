@@ -8,6 +8,7 @@ import { tenantMigrations } from './migrations/tenant.js';
 import { migrateSchema } from './migrate.js';
 import { PGliteDialect } from './pglite-dialect.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
+import { TenantGuardPlugin } from './tenant-guard.js';
 import type { ControlDatabase, TenantDatabase } from './tables.js';
 
 export const CONTROL_SCHEMA = 'mc_control';
@@ -86,11 +87,14 @@ function build(kind: Database['kind'], root: Kysely<unknown>, lock: DataDirLock 
     control,
     forTenant(tenantId, schema) {
       const typed = root as Kysely<TenantDatabase>;
+      // The guard runs after the schema is applied: it sees every table fully qualified.
+      const guard = new TenantGuardPlugin(schema);
       return {
         tenantId,
         schema,
-        db: typed.withSchema(schema),
-        transaction: (work) => typed.transaction().execute((trx) => work(trx.withSchema(schema))),
+        db: typed.withSchema(schema).withPlugin(guard),
+        transaction: (work) =>
+          typed.transaction().execute((trx) => work(trx.withSchema(schema).withPlugin(guard))),
       };
     },
     async migrateControl() {
