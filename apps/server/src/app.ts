@@ -21,6 +21,8 @@ import { PendingLogins } from './modules/auth/pending-logins.js';
 import { AuthService } from './modules/auth/service.js';
 import { SessionService } from './modules/auth/sessions.js';
 import { TokenService } from './modules/auth/tokens.js';
+import { breakGlassRoutes } from './modules/break-glass/routes.js';
+import { BreakGlassService } from './modules/break-glass/service.js';
 import { careTeamRoutes } from './modules/care-team/routes.js';
 import { clinicalRoutes } from './modules/clinical/routes.js';
 import { encounterRoutes } from './modules/encounters/routes.js';
@@ -114,6 +116,7 @@ export async function buildApp(platform: Platform, services = createServices(pla
     await api.register(careTeamRoutes(services.accounts));
     await api.register(encounterRoutes(services.encounters));
     await api.register(clinicalRoutes);
+    await api.register(breakGlassRoutes(new BreakGlassService(services.accounts)));
   }, { prefix: '/api/v1' });
 
   await serveWebApp(app, config);

@@ -3,7 +3,7 @@ import type { TenantDatabase } from '../platform/db/tables.js';
 import type { Caller } from '../http/context.js';
 import { AppError } from '../http/errors.js';
 import { recordAudit } from '../modules/audit/service.js';
-import { ruleFor, type Action } from './policy.js';
+import { BREAK_GLASS_ACTIONS, ruleFor, type Action } from './policy.js';
 
 /** True when the staff member has an active care-team assignment for the patient. */
 export async function inCare(db: Kysely<TenantDatabase>, staffId: string, patientId: string): Promise<boolean> {
@@ -14,6 +14,13 @@ export async function inCare(db: Kysely<TenantDatabase>, staffId: string, patien
     .where('patient_id', '=', patientId)
     .where('ended_at', 'is', null)
     .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** True while the staff member holds a live break-the-glass grant for the patient. */
+export async function hasBreakGlass(db: Kysely<TenantDatabase>, staffId: string, patientId: string): Promise<boolean> {
+  const row = await db.selectFrom('break_glass').select('id').where('staff_id', '=', staffId)
+    .where('patient_id', '=', patientId).where('expires_at', '>', new Date()).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -48,7 +55,8 @@ export async function requirePatientAccess(
       allowed = true;
       break;
     case 'care':
-      allowed = await inCare(db, caller.userId, patientId);
+      allowed = (await inCare(db, caller.userId, patientId))
+        || (BREAK_GLASS_ACTIONS.has(action) && (await hasBreakGlass(db, caller.userId, patientId)));
       break;
     case 'self':
       allowed = caller.patientId === patientId;

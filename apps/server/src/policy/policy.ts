@@ -21,6 +21,8 @@ export const policy = {
   'clinical.read': { doctor: 'care', nurse: 'care' },
   'clinical.write': { doctor: 'care', nurse: 'care' },
   'staff.manage': { admin: 'tenant' },
+  'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },
+  'break_glass.review': { admin: 'tenant' },
   'fhir.import': {},
 } as const satisfies Record<string, Partial<Record<Role, Relationship>>>;
 
@@ -30,3 +32,10 @@ export function ruleFor(action: Action, role: Role): Relationship | undefined {
   const rule: Partial<Record<Role, Relationship>> = policy[action];
   return rule[role];
 }
+
+/**
+ * What break-the-glass opens: reading, never writing. A doctor or nurse with a live grant for a
+ * patient is treated as in care for these actions only.
+ */
+export const BREAK_GLASS_ACTIONS: ReadonlySet<Action> = new Set(['patient.read', 'clinical.read', 'care_team.read']);
+export const BREAK_GLASS_MINUTES = 60;

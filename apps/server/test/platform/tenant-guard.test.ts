@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrossTenantQueryError } from '../../src/platform/db/tenant-guard.js';
 import { createClinic, startTestApp, type TestApp } from '../support/harness.js';
@@ -28,9 +27,10 @@ describe('the second barrier between tenants', () => {
     const theirs = await createClinic(t);
     const handle = t.services.tenants.handle(mine.tenant);
 
+    const theirCareTeam = `${theirs.tenant.schemaName}.care_team` as 'care_team';
+
     const attempt = handle.transaction((trx) => trx.selectFrom('patients')
-      .innerJoin(sql.table(`${theirs.tenant.schemaName}.care_team`).as('c'), 'c.patient_id', 'patients.id')
-      .selectAll().execute());
+      .innerJoin(theirCareTeam, 'care_team.patient_id', 'patients.id').selectAll().execute());
 
     await expect(attempt).rejects.toBeInstanceOf(CrossTenantQueryError);
   });

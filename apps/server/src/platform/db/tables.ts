@@ -231,6 +231,18 @@ export interface AuditEventsTable {
   details: Json<Record<string, unknown>>;
 }
 
+/** Emergency read access outside the care team (SPEC §4): 60 minutes, reviewed by an admin. */
+export interface BreakGlassTable {
+  id: string;
+  patient_id: string;
+  staff_id: string;
+  reason: string;
+  started_at: DefaultTimestamp;
+  expires_at: Timestamp;
+  reviewed_by: string | null;
+  reviewed_at: Timestamp | null;
+}
+
 export interface TenantDatabase {
   patients: PatientsTable;
   care_team: CareTeamTable;
@@ -243,4 +255,5 @@ export interface TenantDatabase {
   medications: MedicationsTable;
   external_refs: ExternalRefsTable;
   audit_events: AuditEventsTable;
+  break_glass: BreakGlassTable;
 }

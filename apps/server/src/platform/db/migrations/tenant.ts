@@ -156,4 +156,22 @@ export const tenantMigrations: Migration[] = [
       `create index external_refs_local_idx on ${s}.external_refs (resource_type, local_id)`,
     ],
   },
+  {
+    version: 3,
+    name: 'break-the-glass grants',
+    statements: (s) => [
+      `create table ${s}.break_glass (
+        id uuid primary key,
+        patient_id uuid not null references ${s}.patients (id),
+        staff_id uuid not null,
+        reason text not null,
+        started_at timestamptz not null default now(),
+        expires_at timestamptz not null,
+        reviewed_by uuid,
+        reviewed_at timestamptz
+      )`,
+      `create index break_glass_access_idx on ${s}.break_glass (staff_id, patient_id, expires_at)`,
+      `create index break_glass_review_idx on ${s}.break_glass (started_at desc)`,
+    ],
+  },
 ];
