@@ -43,6 +43,28 @@ tenant
       return 0;
     }),
   );
+tenant
+  .command('suspend')
+  .requiredOption('--code <code>', 'tenant code')
+  .description('refuses the clinic’s logins and ends every session at once')
+  .action((options: { code: string }) =>
+    withCli(async ({ services }) => {
+      const suspended = await services.tenants.setStatus(options.code, 'suspended');
+      const ended = await services.sessions.revokeTenant(suspended.id, 'tenant_suspended');
+      console.log(`suspended tenant ${suspended.code}; ${ended} session(s) ended`);
+      return 0;
+    }),
+  );
+tenant
+  .command('resume')
+  .requiredOption('--code <code>', 'tenant code')
+  .action((options: { code: string }) =>
+    withCli(async ({ services }) => {
+      const resumed = await services.tenants.setStatus(options.code, 'active');
+      console.log(`tenant ${resumed.code} is active again`);
+      return 0;
+    }),
+  );
 tenant.command('list').action(() =>
   withCli(async ({ services }) => {
     for (const t of await services.tenants.list()) console.log(`${t.code}\t${t.status}\t${t.name}`);

@@ -81,6 +81,14 @@ export class SessionService {
     return rows.length;
   }
 
+  /** Every live session of a clinic: used when the operator suspends it. */
+  async revokeTenant(tenantId: string, reason: string): Promise<number> {
+    const rows = await this.db.control.updateTable('sessions').set({ revoked_at: new Date(), revoked_reason: reason })
+      .where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).returning('id').execute();
+    await Promise.all(rows.map((row) => this.deny(row.id)));
+    return rows.length;
+  }
+
   async revoke(sessionId: string, reason: string): Promise<void> {
     await this.db.control.updateTable('sessions').set({ revoked_at: new Date(), revoked_reason: reason })
       .where('id', '=', sessionId).where('revoked_at', 'is', null).execute();

@@ -44,6 +44,15 @@ export class TenantService {
     return tenant;
   }
 
+  /** Suspends or reactivates a clinic; the caller ends its sessions. */
+  async setStatus(code: string, status: Tenant['status']): Promise<Tenant> {
+    const row = await this.db.control.updateTable('tenants').set({ status }).where('code', '=', code)
+      .returningAll().executeTakeFirst();
+    if (row === undefined) throw new AppError('not_found', `no tenant ${code}`);
+    this.byId.delete(row.id);
+    return toTenant(row);
+  }
+
   async findByCode(code: string): Promise<Tenant | null> {
     const row = await this.db.control.selectFrom('tenants').selectAll().where('code', '=', code)
       .executeTakeFirst();
