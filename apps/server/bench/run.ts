@@ -19,10 +19,14 @@ interface Target {
 }
 
 async function start(mode: 'baseline' | 'full'): Promise<{ child: ChildProcess; target: Target }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'target.ts'), mode], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'target.ts'), mode],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    },
+  );
   const lines = readline.createInterface({ input: child.stdout });
   for await (const line of lines) {
     if (line.startsWith('{')) return { child, target: JSON.parse(line) as Target };
@@ -37,11 +41,21 @@ async function measure(mode: 'baseline' | 'full') {
     const url = `http://127.0.0.1:${target.port}${target.path}`;
     const headers = target.token === null ? {} : { authorization: `Bearer ${target.token}` };
     await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
-    const result = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION_S });
+    const result = await autocannon({
+      url,
+      headers,
+      connections: CONNECTIONS,
+      duration: DURATION_S,
+    });
     if (result.non2xx > 0 || result.errors > 0) {
       throw new Error(`${mode}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
     }
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+    return {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      total: result.requests.total,
+    };
   } finally {
     child.kill('SIGTERM');
   }
@@ -56,19 +70,32 @@ async function loginStorm(target: Target): Promise<void> {
   const base = `http://127.0.0.1:${target.port}`;
   await fetch(`${base}/bench/lag`);
   const result = await autocannon({
-    url: `${base}/api/v1/auth/login`, method: 'POST', connections: 8, duration: DURATION_S,
-    headers: { 'content-type': 'application/json' }, body: JSON.stringify(target.login),
+    url: `${base}/api/v1/auth/login`,
+    method: 'POST',
+    connections: 8,
+    duration: DURATION_S,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(target.login),
   });
-  const lag = (await (await fetch(`${base}/bench/lag`)).json()) as { p50: number; p99: number; max: number };
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`login storm: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  console.log(`login storm (8 connections, bcrypt cost 12): ${result.requests.average.toFixed(1)} logins/s, ` +
-    `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; event-loop delay p50 ${lag.p50} ms, ` +
-    `p99 ${lag.p99} ms, max ${lag.max} ms`);
+  const lag = (await (await fetch(`${base}/bench/lag`)).json()) as {
+    p50: number;
+    p99: number;
+    max: number;
+  };
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`login storm: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  console.log(
+    `login storm (8 connections, bcrypt cost 12): ${result.requests.average.toFixed(1)} logins/s, ` +
+      `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; event-loop delay p50 ${lag.p50} ms, ` +
+      `p99 ${lag.p99} ms, max ${lag.max} ms`,
+  );
 }
 
 const database = process.env.DATABASE_URL === undefined ? 'PGlite (embedded)' : 'PostgreSQL';
 const store = process.env.REDIS_URL === undefined ? 'in-process store' : 'Redis';
-console.log(`MediConnect benchmark: ${database}, ${store}, ${CONNECTIONS} connections, ${DURATION_S} s each`);
+console.log(
+  `MediConnect benchmark: ${database}, ${store}, ${CONNECTIONS} connections, ${DURATION_S} s each`,
+);
 const baseline = await measure('baseline');
 const full = await measure('full');
 const row = (name: string, m: typeof baseline) =>

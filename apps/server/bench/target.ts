@@ -16,36 +16,84 @@ import { openPlatform } from '../src/platform/index.js';
 
 const mode = process.argv[2];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-bench-'));
-const config = loadConfig({ ...process.env, NODE_ENV: 'test', MEDICONNECT_DATA_DIR: dataDir, LOG_LEVEL: 'silent',
-  MEDICONNECT_DEMO: 'false', MEDICONNECT_LOGIN_LIMIT_PER_IP: '1000000' });
-const platform = await openPlatform(config, { holder: 'bench', logger: createLogger('silent'), inMemoryDatabase: true });
+const config = loadConfig({
+  ...process.env,
+  NODE_ENV: 'test',
+  MEDICONNECT_DATA_DIR: dataDir,
+  LOG_LEVEL: 'silent',
+  MEDICONNECT_DEMO: 'false',
+  MEDICONNECT_LOGIN_LIMIT_PER_IP: '1000000',
+});
+const platform = await openPlatform(config, {
+  holder: 'bench',
+  logger: createLogger('silent'),
+  inMemoryDatabase: true,
+});
 const services = createServices(platform);
 
 const code = `bench${crypto.randomBytes(4).toString('hex')}`;
 const tenant = await services.tenants.create(code, 'Bench clinic');
 const password = 'bench-password-long-1';
-const clerk = await services.accounts.create(tenant, { email: 'clerk@bench.example', role: 'clerk',
-  displayName: 'clerk', password });
+const clerk = await services.accounts.create(tenant, {
+  email: 'clerk@bench.example',
+  role: 'clerk',
+  displayName: 'clerk',
+  password,
+});
 // A nurse in care: the same care check and audit as a doctor, without the MFA step at login.
-const nurse = await services.accounts.create(tenant, { email: 'nurse@bench.example', role: 'nurse',
-  displayName: 'nurse', password });
+const nurse = await services.accounts.create(tenant, {
+  email: 'nurse@bench.example',
+  role: 'nurse',
+  displayName: 'nurse',
+  password,
+});
 const handle = services.tenants.handle(tenant);
 const patientId = crypto.randomUUID();
-await handle.db.insertInto('patients').values({
-  id: patientId, version: 1, family_name: '測定', given_name: '花子', family_name_kana: 'ソクテイ',
-  given_name_kana: 'ハナコ', sort_name: 'ソクテイ ハナコ', birth_date: '1990-01-01', sex: 'female', phone: null,
-  email: null, postal_code: null, address: null, insurer_number: null, insurance_symbol: null,
-  insurance_number: null, insurance_branch: null, updated_at: new Date(), created_by: clerk.id, updated_by: clerk.id,
-}).execute();
-await handle.db.insertInto('care_team').values({ id: crypto.randomUUID(), patient_id: patientId,
-  staff_id: nurse.id, assigned_by: clerk.id, ended_at: null }).execute();
+await handle.db
+  .insertInto('patients')
+  .values({
+    id: patientId,
+    version: 1,
+    family_name: '測定',
+    given_name: '花子',
+    family_name_kana: 'ソクテイ',
+    given_name_kana: 'ハナコ',
+    sort_name: 'ソクテイ ハナコ',
+    birth_date: '1990-01-01',
+    sex: 'female',
+    phone: null,
+    email: null,
+    postal_code: null,
+    address: null,
+    insurer_number: null,
+    insurance_symbol: null,
+    insurance_number: null,
+    insurance_branch: null,
+    updated_at: new Date(),
+    created_by: clerk.id,
+    updated_by: clerk.id,
+  })
+  .execute();
+await handle.db
+  .insertInto('care_team')
+  .values({
+    id: crypto.randomUUID(),
+    patient_id: patientId,
+    staff_id: nurse.id,
+    assigned_by: clerk.id,
+    ended_at: null,
+  })
+  .execute();
 
 if (mode === 'baseline') {
   const app = Fastify();
   app.get('/row/:id', async (request) => {
     const { id } = request.params as { id: string };
-    return handle.db.selectFrom('patients').select(['id', 'family_name_kana', 'birth_date'])
-      .where('id', '=', id).executeTakeFirstOrThrow();
+    return handle.db
+      .selectFrom('patients')
+      .select(['id', 'family_name_kana', 'birth_date'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -63,11 +111,20 @@ if (mode === 'baseline') {
     return figures;
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login',
-    payload: { tenant: code, email: 'nurse@bench.example', password } });
+  const login = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { tenant: code, email: 'nurse@bench.example', password },
+  });
   const token = login.json<{ accessToken: string }>().accessToken;
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  console.log(JSON.stringify({ port, path: `/api/v1/patients/${patientId}`, token,
-    login: { tenant: code, email: 'clerk@bench.example', password } }));
+  console.log(
+    JSON.stringify({
+      port,
+      path: `/api/v1/patients/${patientId}`,
+      token,
+      login: { tenant: code, email: 'clerk@bench.example', password },
+    }),
+  );
 }

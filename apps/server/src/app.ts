@@ -49,20 +49,43 @@ export function createServices(platform: Platform): Services {
   const sessions = new SessionService(db, store, config.sessions, tokens.lifetimeSeconds);
   const mfa = new MfaService(db, new FieldCipher(db.control, platform.keyProvider));
   const guard = new LoginGuard(store, config.rateLimits);
-  const auth = new AuthService({ db, store, tokens, tenants, accounts, sessions, mfa, guard,
-    pending: new PendingLogins(store) });
-  return { tenants, accounts, auth, sessions, mfa, guard, encounters: new EncounterService(accounts) };
+  const auth = new AuthService({
+    db,
+    store,
+    tokens,
+    tenants,
+    accounts,
+    sessions,
+    mfa,
+    guard,
+    pending: new PendingLogins(store),
+  });
+  return {
+    tenants,
+    accounts,
+    auth,
+    sessions,
+    mfa,
+    guard,
+    encounters: new EncounterService(accounts),
+  };
 }
 
 /** Builds the whole HTTP app without listening, so tests can inject requests. */
 export type { Platform };
 
-export async function buildApp(platform: Platform, services = createServices(platform)): Promise<FastifyInstance> {
+export async function buildApp(
+  platform: Platform,
+  services = createServices(platform),
+): Promise<FastifyInstance> {
   const { config } = platform;
   const app = Fastify({
     loggerInstance: platform.logger,
     // Fastify's own request lines carry the URL (and its query string): ours replace them.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'requestId',
+    }),
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
     bodyLimit: config.bodyLimitBytes,
@@ -102,22 +125,32 @@ export async function buildApp(platform: Platform, services = createServices(pla
   });
   app.get('/.well-known/jwks.json', async () => platform.keys.jwks());
 
-  await app.register(async (api) => {
-    // Every API route needs a caller unless it says it is public (login, refresh, logout).
-    api.addHook('onRequest', async (request) => {
-      const config = request.routeOptions.config as { public?: boolean };
-      if (config.public !== true && request.caller === null) throw new AppError('unauthenticated');
-    });
-    await api.register(authRoutes({ config, auth: services.auth, accounts: services.accounts,
-      tenants: services.tenants }));
-    await api.register(sessionRoutes(services.sessions, services.accounts));
-    await api.register(staffRoutes(services));
-    await api.register(patientRoutes);
-    await api.register(careTeamRoutes(services.accounts));
-    await api.register(encounterRoutes(services.encounters));
-    await api.register(clinicalRoutes);
-    await api.register(breakGlassRoutes(new BreakGlassService(services.accounts)));
-  }, { prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      // Every API route needs a caller unless it says it is public (login, refresh, logout).
+      api.addHook('onRequest', async (request) => {
+        const config = request.routeOptions.config as { public?: boolean };
+        if (config.public !== true && request.caller === null)
+          throw new AppError('unauthenticated');
+      });
+      await api.register(
+        authRoutes({
+          config,
+          auth: services.auth,
+          accounts: services.accounts,
+          tenants: services.tenants,
+        }),
+      );
+      await api.register(sessionRoutes(services.sessions, services.accounts));
+      await api.register(staffRoutes(services));
+      await api.register(patientRoutes);
+      await api.register(careTeamRoutes(services.accounts));
+      await api.register(encounterRoutes(services.encounters));
+      await api.register(clinicalRoutes);
+      await api.register(breakGlassRoutes(new BreakGlassService(services.accounts)));
+    },
+    { prefix: '/api/v1' },
+  );
 
   await serveWebApp(app, config);
   return app;

@@ -27,14 +27,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
-  logger.info({ port: config.port, database: platform.db.kind, store: platform.store.kind }, 'MediConnect is listening');
+  logger.info(
+    { port: config.port, database: platform.db.kind, store: platform.store.kind },
+    'MediConnect is listening',
+  );
 }
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof DataDirBusyError) {
     process.stderr.write(`mediconnect: ${error.message}\n`);
   } else {
-    process.stderr.write(`mediconnect: failed to start (${error instanceof Error ? error.name : 'error'})\n`);
+    process.stderr.write(
+      `mediconnect: failed to start (${error instanceof Error ? error.name : 'error'})\n`,
+    );
     if (error instanceof Error && error.stack !== undefined) {
       process.stderr.write(`${error.stack.split('\n').slice(1, 6).join('\n')}\n`);
     }

@@ -15,8 +15,10 @@ export interface CliContext {
 /** Opens the same database and services the server uses; the operator's commands call them. */
 export async function openCli(): Promise<CliContext> {
   const config = loadConfig();
-  const platform = await openPlatform(config, { holder: 'the mediconnect command-line tool',
-    logger: createLogger('silent') });
+  const platform = await openPlatform(config, {
+    holder: 'the mediconnect command-line tool',
+    logger: createLogger('silent'),
+  });
   try {
     const services = createServices(platform);
     await services.tenants.migrateAll();

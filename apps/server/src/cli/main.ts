@@ -11,7 +11,9 @@ import { readSecret } from './read-secret.js';
 const program = new Command('mediconnect').description('MediConnect operator commands');
 
 /** Runs a command with the database open, and turns known failures into one clear line. */
-export async function withCli(work: (cli: CliContext) => Promise<number | undefined>): Promise<void> {
+export async function withCli(
+  work: (cli: CliContext) => Promise<number | undefined>,
+): Promise<void> {
   let cli: CliContext | null = null;
   try {
     cli = await openCli();
@@ -78,30 +80,44 @@ program
   .command('create')
   .requiredOption('--tenant <code>', 'tenant code')
   .requiredOption('--email <email>', 'login email')
-  .addOption(new Option('--role <role>', 'role').choices(['admin', 'doctor', 'nurse', 'clerk']).makeOptionMandatory())
+  .addOption(
+    new Option('--role <role>', 'role')
+      .choices(['admin', 'doctor', 'nurse', 'clerk'])
+      .makeOptionMandatory(),
+  )
   .option('--name <name>', 'display name')
   .option('--no-temporary', 'the password is final (default: temporary, changed at first login)')
-  .description('creates a staff account; the password is read from standard input, never an argument')
-  .action((options: { tenant: string; email: string; role: Role; name?: string; temporary: boolean }) =>
-    withCli(async ({ services }) => {
-      const found = await services.tenants.findByCode(options.tenant);
-      if (found === null) throw new AppError('not_found', `no tenant ${options.tenant}`);
-      const password = await readSecret('password: ');
-      const account = await services.accounts.create(found, {
-        email: options.email, role: options.role, displayName: options.name ?? options.email, password,
-        mustChangePassword: options.temporary,
-      });
-      const note = options.temporary ? '; the password is temporary: it must be changed at first login' : '';
-      console.log(`created ${account.role} ${account.email} (${account.id})${note}`);
-      return 0;
-    }),
+  .description(
+    'creates a staff account; the password is read from standard input, never an argument',
+  )
+  .action(
+    (options: { tenant: string; email: string; role: Role; name?: string; temporary: boolean }) =>
+      withCli(async ({ services }) => {
+        const found = await services.tenants.findByCode(options.tenant);
+        if (found === null) throw new AppError('not_found', `no tenant ${options.tenant}`);
+        const password = await readSecret('password: ');
+        const account = await services.accounts.create(found, {
+          email: options.email,
+          role: options.role,
+          displayName: options.name ?? options.email,
+          password,
+          mustChangePassword: options.temporary,
+        });
+        const note = options.temporary
+          ? '; the password is temporary: it must be changed at first login'
+          : '';
+        console.log(`created ${account.role} ${account.email} (${account.id})${note}`);
+        return 0;
+      }),
   );
 
 program
   .command('keys')
   .description('signing keys')
   .command('rotate')
-  .description('adds a new access-token signing key; older keys keep verifying until their tokens expire')
+  .description(
+    'adds a new access-token signing key; older keys keep verifying until their tokens expire',
+  )
   .action(async () => {
     const config = loadConfig();
     const keyPath = signingKeysPath(config.signingKeysFile, config.dataDir);

@@ -77,14 +77,19 @@ export function loadConfig(env: Env = process.env): Config {
 
   const originsRaw = read('MEDICONNECT_ALLOWED_ORIGINS');
   const allowedOrigins = originsRaw
-    ? originsRaw.split(',').map((o) => o.trim()).filter((o) => o !== '')
+    ? originsRaw
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '')
     : production
       ? []
       : [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
   if (allowedOrigins.includes('*')) {
     problems.push('MEDICONNECT_ALLOWED_ORIGINS must list origins explicitly; "*" is never allowed');
   } else if (allowedOrigins.some((o) => !isOrigin(o))) {
-    problems.push('MEDICONNECT_ALLOWED_ORIGINS must be a comma-separated list of scheme://host[:port]');
+    problems.push(
+      'MEDICONNECT_ALLOWED_ORIGINS must be a comma-separated list of scheme://host[:port]',
+    );
   }
 
   const databaseUrl = read('DATABASE_URL') ?? null;
@@ -96,7 +101,12 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('REDIS_URL must be a redis:// or rediss:// URL');
   }
 
-  const cookieSecure = boolean(read('MEDICONNECT_COOKIE_SECURE'), true, 'MEDICONNECT_COOKIE_SECURE', problems);
+  const cookieSecure = boolean(
+    read('MEDICONNECT_COOKIE_SECURE'),
+    true,
+    'MEDICONNECT_COOKIE_SECURE',
+    problems,
+  );
   const keyProvider = read('MEDICONNECT_KEY_PROVIDER') ?? 'local';
   if (keyProvider !== 'local' && keyProvider !== 'kms') {
     problems.push('MEDICONNECT_KEY_PROVIDER must be local or kms');
@@ -122,36 +132,110 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure,
     keyProvider: keyProvider as Config['keyProvider'],
     signingKeysFile: read('MEDICONNECT_SIGNING_KEYS_FILE') ?? null,
-    accessTokenMinutes: integer(read('MEDICONNECT_ACCESS_TOKEN_MINUTES'), 15, 5, 30,
-      'MEDICONNECT_ACCESS_TOKEN_MINUTES', problems),
+    accessTokenMinutes: integer(
+      read('MEDICONNECT_ACCESS_TOKEN_MINUTES'),
+      15,
+      5,
+      30,
+      'MEDICONNECT_ACCESS_TOKEN_MINUTES',
+      problems,
+    ),
     logLevel: logLevel as Config['logLevel'],
-    bodyLimitBytes: integer(read('MEDICONNECT_BODY_LIMIT_BYTES'), 1_048_576, 1024, 16_777_216,
-      'MEDICONNECT_BODY_LIMIT_BYTES', problems),
+    bodyLimitBytes: integer(
+      read('MEDICONNECT_BODY_LIMIT_BYTES'),
+      1_048_576,
+      1024,
+      16_777_216,
+      'MEDICONNECT_BODY_LIMIT_BYTES',
+      problems,
+    ),
     sessions: {
       staff: {
-        idleMs: MINUTE_MS * integer(read('MEDICONNECT_STAFF_IDLE_MINUTES'), 60, 5, 24 * 60,
-          'MEDICONNECT_STAFF_IDLE_MINUTES', problems),
-        absoluteMs: HOUR_MS * integer(read('MEDICONNECT_STAFF_ABSOLUTE_HOURS'), 12, 1, 24,
-          'MEDICONNECT_STAFF_ABSOLUTE_HOURS', problems),
+        idleMs:
+          MINUTE_MS *
+          integer(
+            read('MEDICONNECT_STAFF_IDLE_MINUTES'),
+            60,
+            5,
+            24 * 60,
+            'MEDICONNECT_STAFF_IDLE_MINUTES',
+            problems,
+          ),
+        absoluteMs:
+          HOUR_MS *
+          integer(
+            read('MEDICONNECT_STAFF_ABSOLUTE_HOURS'),
+            12,
+            1,
+            24,
+            'MEDICONNECT_STAFF_ABSOLUTE_HOURS',
+            problems,
+          ),
       },
       patient: {
-        idleMs: DAY_MS * integer(read('MEDICONNECT_PATIENT_IDLE_DAYS'), 7, 1, 30,
-          'MEDICONNECT_PATIENT_IDLE_DAYS', problems),
-        absoluteMs: DAY_MS * integer(read('MEDICONNECT_PATIENT_ABSOLUTE_DAYS'), 30, 1, 90,
-          'MEDICONNECT_PATIENT_ABSOLUTE_DAYS', problems),
+        idleMs:
+          DAY_MS *
+          integer(
+            read('MEDICONNECT_PATIENT_IDLE_DAYS'),
+            7,
+            1,
+            30,
+            'MEDICONNECT_PATIENT_IDLE_DAYS',
+            problems,
+          ),
+        absoluteMs:
+          DAY_MS *
+          integer(
+            read('MEDICONNECT_PATIENT_ABSOLUTE_DAYS'),
+            30,
+            1,
+            90,
+            'MEDICONNECT_PATIENT_ABSOLUTE_DAYS',
+            problems,
+          ),
       },
     },
     rateLimits: {
-      loginPerIpPer10Min: integer(read('MEDICONNECT_LOGIN_LIMIT_PER_IP'), 100, 1, 1_000_000,
-        'MEDICONNECT_LOGIN_LIMIT_PER_IP', problems),
-      mfaPerIpPer10Min: integer(read('MEDICONNECT_MFA_LIMIT_PER_IP'), 50, 1, 1_000_000,
-        'MEDICONNECT_MFA_LIMIT_PER_IP', problems),
-      mfaPerAccountPer15Min: integer(read('MEDICONNECT_MFA_LIMIT_PER_ACCOUNT'), 10, 1, 1000,
-        'MEDICONNECT_MFA_LIMIT_PER_ACCOUNT', problems),
-      refreshPerIpPerMin: integer(read('MEDICONNECT_REFRESH_LIMIT_PER_IP'), 300, 1, 1_000_000,
-        'MEDICONNECT_REFRESH_LIMIT_PER_IP', problems),
-      lockoutSeconds: integer(read('MEDICONNECT_LOCKOUT_SECONDS'), 900, 1, 86_400,
-        'MEDICONNECT_LOCKOUT_SECONDS', problems),
+      loginPerIpPer10Min: integer(
+        read('MEDICONNECT_LOGIN_LIMIT_PER_IP'),
+        100,
+        1,
+        1_000_000,
+        'MEDICONNECT_LOGIN_LIMIT_PER_IP',
+        problems,
+      ),
+      mfaPerIpPer10Min: integer(
+        read('MEDICONNECT_MFA_LIMIT_PER_IP'),
+        50,
+        1,
+        1_000_000,
+        'MEDICONNECT_MFA_LIMIT_PER_IP',
+        problems,
+      ),
+      mfaPerAccountPer15Min: integer(
+        read('MEDICONNECT_MFA_LIMIT_PER_ACCOUNT'),
+        10,
+        1,
+        1000,
+        'MEDICONNECT_MFA_LIMIT_PER_ACCOUNT',
+        problems,
+      ),
+      refreshPerIpPerMin: integer(
+        read('MEDICONNECT_REFRESH_LIMIT_PER_IP'),
+        300,
+        1,
+        1_000_000,
+        'MEDICONNECT_REFRESH_LIMIT_PER_IP',
+        problems,
+      ),
+      lockoutSeconds: integer(
+        read('MEDICONNECT_LOCKOUT_SECONDS'),
+        900,
+        1,
+        86_400,
+        'MEDICONNECT_LOCKOUT_SECONDS',
+        problems,
+      ),
     },
     webDistDir: read('MEDICONNECT_WEB_DIST') ?? null,
     demoSeed: boolean(read('MEDICONNECT_DEMO'), !production, 'MEDICONNECT_DEMO', problems),
@@ -166,7 +250,9 @@ export function loadConfig(env: Env = process.env): Config {
 function productionRefusals(config: Config, env: Env): string[] {
   const refusals: string[] = [];
   if (config.databaseUrl === null) {
-    refusals.push('DATABASE_URL is required in production (the embedded database is for one machine)');
+    refusals.push(
+      'DATABASE_URL is required in production (the embedded database is for one machine)',
+    );
   } else if (!verifiesTls(config.databaseUrl)) {
     refusals.push('DATABASE_URL must use TLS with sslmode=verify-full in production');
   }
@@ -182,10 +268,14 @@ function productionRefusals(config: Config, env: Env): string[] {
     refusals.push('MEDICONNECT_ALLOWED_ORIGINS must be https origins in production');
   }
   if (config.keyProvider === 'local') {
-    refusals.push('MEDICONNECT_KEY_PROVIDER=local keeps the key-encryption key on disk; use kms in production');
+    refusals.push(
+      'MEDICONNECT_KEY_PROVIDER=local keeps the key-encryption key on disk; use kms in production',
+    );
   }
   if (config.signingKeysFile === null) {
-    refusals.push('MEDICONNECT_SIGNING_KEYS_FILE is required in production (generated signing keys are refused)');
+    refusals.push(
+      'MEDICONNECT_SIGNING_KEYS_FILE is required in production (generated signing keys are refused)',
+    );
   }
   if (!config.cookieSecure) {
     refusals.push('MEDICONNECT_COOKIE_SECURE=false is refused in production');
@@ -206,8 +296,14 @@ function verifiesTls(databaseUrl: string): boolean {
   }
 }
 
-function integer(raw: string | undefined, fallback: number, min: number, max: number,
-  name: string, problems: string[]): number {
+function integer(
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  name: string,
+  problems: string[],
+): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -217,7 +313,12 @@ function integer(raw: string | undefined, fallback: number, min: number, max: nu
   return value;
 }
 
-function boolean(raw: string | undefined, fallback: boolean, name: string, problems: string[]): boolean {
+function boolean(
+  raw: string | undefined,
+  fallback: boolean,
+  name: string,
+  problems: string[],
+): boolean {
   if (raw === undefined) return fallback;
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;

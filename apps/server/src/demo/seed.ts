@@ -39,22 +39,44 @@ export async function seedDemoClinic(services: Services, config: Config): Promis
   }
 
   const clerk: Caller = {
-    userId: ids.get('clerk@demo.example') ?? '', role: 'clerk', tenantId: tenant.id, tenantCode: tenant.code,
-    sessionId: 'seed', tokenId: 'seed', tokenExpiresAt: 0, patientId: null, amr: [], authTime: 0,
-    tenant: services.tenants.handle(tenant), requestId: 'demo-seed',
+    userId: ids.get('clerk@demo.example') ?? '',
+    role: 'clerk',
+    tenantId: tenant.id,
+    tenantCode: tenant.code,
+    sessionId: 'seed',
+    tokenId: 'seed',
+    tokenExpiresAt: 0,
+    patientId: null,
+    amr: [],
+    authTime: 0,
+    tenant: services.tenants.handle(tenant),
+    requestId: 'demo-seed',
   };
   const doctorId = ids.get('doctor@demo.example') ?? '';
   const doctor: Caller = { ...clerk, userId: doctorId, role: 'doctor' };
   let firstPatientId: string | null = null;
   for (const demo of DEMO_PATIENTS) {
-    const insurance = demo.insurerDataDigits === null ? null : {
-      insurerNumber: `${demo.insurerDataDigits}${insurerCheckDigit(demo.insurerDataDigits)}`,
-      symbol: demo.symbol, number: demo.number, branch: '00',
-    };
+    const insurance =
+      demo.insurerDataDigits === null
+        ? null
+        : {
+            insurerNumber: `${demo.insurerDataDigits}${insurerCheckDigit(demo.insurerDataDigits)}`,
+            symbol: demo.symbol,
+            number: demo.number,
+            branch: '00',
+          };
     const patient = await createPatient(clerk, { ...demo.patient, insurance });
     firstPatientId ??= patient.id;
-    await clerk.tenant.db.insertInto('care_team').values({ id: crypto.randomUUID(), patient_id: patient.id,
-      staff_id: doctorId, assigned_by: clerk.userId, ended_at: null }).execute();
+    await clerk.tenant.db
+      .insertInto('care_team')
+      .values({
+        id: crypto.randomUUID(),
+        patient_id: patient.id,
+        staff_id: doctorId,
+        assigned_by: clerk.userId,
+        ended_at: null,
+      })
+      .execute();
     for (const encounter of demo.encounters) {
       await services.encounters.create(doctor, patient.id, encounter);
     }
@@ -62,8 +84,13 @@ export async function seedDemoClinic(services: Services, config: Config): Promis
   if (firstPatientId !== null) {
     const password = fixed ?? randomPassword();
     const email = 'patient@demo.example';
-    await services.accounts.create(tenant, { email, role: 'patient', displayName: '患者 デモ', password,
-      patientId: firstPatientId });
+    await services.accounts.create(tenant, {
+      email,
+      role: 'patient',
+      displayName: '患者 デモ',
+      password,
+      patientId: firstPatientId,
+    });
     logins.push({ email, role: 'patient', password });
   }
 

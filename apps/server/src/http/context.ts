@@ -36,7 +36,8 @@ export const STEP_UP_SECONDS = 15 * 60;
 /** Refuses unless the caller proved a second factor recently (step-up). */
 export function requireRecentMfa(caller: Principal, now = Date.now()): void {
   const mfa = caller.amr.includes('otp') || caller.amr.includes('rec');
-  if (!mfa || Math.floor(now / 1000) - caller.authTime > STEP_UP_SECONDS) throw new AppError('step_up_required');
+  if (!mfa || Math.floor(now / 1000) - caller.authTime > STEP_UP_SECONDS)
+    throw new AppError('step_up_required');
 }
 
 /** The authenticated caller, or a 401. Tenant scoping lives here, not in handlers. */

@@ -12,7 +12,8 @@ interface ValidationIssue {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const mapped = toAppError(error);
-    if (mapped.status >= 500) request.log.error({ err: error, requestId: request.id }, 'request error');
+    if (mapped.status >= 500)
+      request.log.error({ err: error, requestId: request.id }, 'request error');
     return send(request, reply, mapped);
   });
 
@@ -33,10 +34,16 @@ function send(request: FastifyRequest, reply: FastifyReply, error: AppError) {
 
 function toAppError(error: FastifyError | AppError): AppError {
   if (error instanceof AppError) return error;
-  const fastifyError = error as FastifyError & { validation?: ValidationIssue[]; validationContext?: string };
+  const fastifyError = error as FastifyError & {
+    validation?: ValidationIssue[];
+    validationContext?: string;
+  };
   if (fastifyError.validation !== undefined) {
-    return new AppError('validation_failed', undefined,
-      fastifyError.validation.map((issue) => toField(issue, fastifyError.validationContext)));
+    return new AppError(
+      'validation_failed',
+      undefined,
+      fastifyError.validation.map((issue) => toField(issue, fastifyError.validationContext)),
+    );
   }
   const byCode: Record<string, ErrorCode> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
@@ -47,7 +54,8 @@ function toAppError(error: FastifyError | AppError): AppError {
   };
   const code = fastifyError.code in byCode ? byCode[fastifyError.code] : undefined;
   if (code !== undefined) return new AppError(code);
-  if (error instanceof SyntaxError && fastifyError.statusCode === 400) return new AppError('invalid_json');
+  if (error instanceof SyntaxError && fastifyError.statusCode === 400)
+    return new AppError('invalid_json');
   if (fastifyError.statusCode === 429) return new AppError('rate_limited');
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
     return new AppError('validation_failed');
@@ -62,6 +70,7 @@ function toField(issue: ValidationIssue, context: string | undefined): FieldErro
   if (typeof missing === 'string') path = `${path}/${missing}`;
   if (typeof extra === 'string') path = `${path}/${extra}`;
   const prefix = context === undefined || context === 'body' ? '' : `/${context}`;
-  const message = typeof extra === 'string' ? 'is not an allowed property' : (issue.message ?? 'is not valid');
+  const message =
+    typeof extra === 'string' ? 'is not an allowed property' : (issue.message ?? 'is not valid');
   return { path: `${prefix}${path}` || '/', message };
 }

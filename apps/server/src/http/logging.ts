@@ -13,11 +13,17 @@ export function loggerOptions(level: string): LoggerOptions {
     timestamp: pino.stdTimeFunctions.isoTime,
     messageKey: 'msg',
     serializers: { err: serializeError, error: serializeError },
-    redact: { paths: ['req', 'res', 'headers', 'body', 'query', 'password', 'token'], remove: true },
+    redact: {
+      paths: ['req', 'res', 'headers', 'body', 'query', 'password', 'token'],
+      remove: true,
+    },
   };
 }
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): FastifyBaseLogger {
+export function createLogger(
+  level: string,
+  destination?: NodeJS.WritableStream,
+): FastifyBaseLogger {
   return pino(loggerOptions(level), destination ?? process.stdout);
 }
 
@@ -44,7 +50,10 @@ export function serializeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error };
   const code = (error as { code?: unknown }).code;
   const ours = error.name === 'AppError' || error.name === 'ConfigError';
-  const frames = (error.stack ?? '').split('\n').slice(1, 8).map((line) => line.trim());
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .slice(1, 8)
+    .map((line) => line.trim());
   return {
     type: error.name,
     ...(typeof code === 'string' ? { code } : {}),

@@ -11,12 +11,42 @@ export function encodeCursor(key: (string | number)[]): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(raw: string | undefined, arity: number): string[] | null {
+/**
+ * What each position of a cursor holds. A cursor comes back from the client, so it is checked
+ * like any input: a forged one is a 400, never a database error.
+ */
+export type CursorPart = 'text' | 'uuid' | 'time' | 'time-or-empty';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function fits(value: unknown, part: CursorPart): boolean {
+  if (typeof value !== 'string') return false;
+  switch (part) {
+    case 'text':
+      return !value.includes('\u0000');
+    case 'uuid':
+      return UUID.test(value);
+    case 'time':
+      return ISO_TIME.test(value) && !Number.isNaN(Date.parse(value));
+    case 'time-or-empty':
+      return value === '' || fits(value, 'time');
+  }
+}
+
+export function decodeCursor(
+  raw: string | undefined,
+  parts: readonly CursorPart[],
+): string[] | null {
   if (raw === undefined) return null;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === arity && parsed.every((v) => typeof v === 'string')) {
-      return parsed;
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === parts.length &&
+      parts.every((part, i) => fits(parsed[i], part))
+    ) {
+      return parsed as string[];
     }
   } catch {
     // falls through to the validation error

@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
-import { AppError } from './errors.js';
+import { AppError, invalid } from './errors.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_COOKIE = 'mc_csrf';
@@ -54,6 +54,20 @@ export async function registerBoundary(app: FastifyInstance, config: Config): Pr
     if (origin !== undefined && !allowed.has(origin)) throw new AppError('origin_not_allowed');
   });
 
+  // The API speaks JSON only. Fastify also parses text/plain, a type any page may send across
+  // sites without a preflight; without the parser such a body is a 415.
+  app.removeContentTypeParser('text/plain');
+
+  // PostgreSQL text cannot hold U+0000: refuse it here as a validation error, before it can
+  // fail inside the database as a 500.
+  app.addHook('preValidation', async (request) => {
+    const path =
+      nulPath(request.params, '/params') ??
+      nulPath(request.query, '/querystring') ??
+      nulPath(request.body, '');
+    if (path !== null) throw invalid(path === '' ? '/' : path, 'must not contain NUL characters');
+  });
+
   app.addHook('onSend', async (request, reply) => {
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
@@ -66,7 +80,12 @@ export async function registerBoundary(app: FastifyInstance, config: Config): Pr
 export function requireCsrf(request: FastifyRequest, allowedOrigins: readonly string[]): void {
   const cookie = request.cookies[CSRF_COOKIE];
   const header = request.headers[CSRF_HEADER];
-  if (cookie === undefined || typeof header !== 'string' || cookie.length < 16 || header !== cookie) {
+  if (
+    cookie === undefined ||
+    typeof header !== 'string' ||
+    cookie.length < 16 ||
+    header !== cookie
+  ) {
     throw new AppError('csrf_failed');
   }
   const origin = request.headers.origin ?? refererOrigin(request.headers.referer);
@@ -80,4 +99,20 @@ function refererOrigin(referer: string | undefined): string | null {
   } catch {
     return null;
   }
+}
+
+/** The JSON pointer of the first string holding U+0000, or null. Iterative: bodies may nest deeply. */
+function nulPath(root: unknown, base: string): string | null {
+  const pending: [unknown, string][] = [[root, base]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path] = next;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path;
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        pending.push([child, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`]);
+      }
+    }
+  }
+  return null;
 }

@@ -17,10 +17,16 @@ export interface Platform {
 }
 
 /** Opens the outside world the config names: database (migrated), store, keys. */
-export async function openPlatform(config: Config, options: { holder: string; logger: FastifyBaseLogger;
-  inMemoryDatabase?: boolean }): Promise<Platform> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir,
-    holder: options.holder, inMemory: options.inMemoryDatabase ?? false });
+export async function openPlatform(
+  config: Config,
+  options: { holder: string; logger: FastifyBaseLogger; inMemoryDatabase?: boolean },
+): Promise<Platform> {
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    holder: options.holder,
+    inMemory: options.inMemoryDatabase ?? false,
+  });
   try {
     await db.migrateControl();
     const store = await openStore(config.redisUrl);
@@ -28,7 +34,12 @@ export async function openPlatform(config: Config, options: { holder: string; lo
     // The KMS adapter arrives with field encryption (issue 5); production refuses `local` today.
     const keyProvider = LocalKeyProvider.open(config.dataDir);
     return {
-      config, db, store, keys, keyProvider, logger: options.logger,
+      config,
+      db,
+      store,
+      keys,
+      keyProvider,
+      logger: options.logger,
       async close() {
         await store.close();
         await db.close();

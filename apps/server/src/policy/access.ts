@@ -6,7 +6,11 @@ import { recordAudit } from '../modules/audit/service.js';
 import { BREAK_GLASS_ACTIONS, ruleFor, type Action } from './policy.js';
 
 /** True when the staff member has an active care-team assignment for the patient. */
-export async function inCare(db: Kysely<TenantDatabase>, staffId: string, patientId: string): Promise<boolean> {
+export async function inCare(
+  db: Kysely<TenantDatabase>,
+  staffId: string,
+  patientId: string,
+): Promise<boolean> {
   const row = await db
     .selectFrom('care_team')
     .select('id')
@@ -18,14 +22,27 @@ export async function inCare(db: Kysely<TenantDatabase>, staffId: string, patien
 }
 
 /** True while the staff member holds a live break-the-glass grant for the patient. */
-export async function hasBreakGlass(db: Kysely<TenantDatabase>, staffId: string, patientId: string): Promise<boolean> {
-  const row = await db.selectFrom('break_glass').select('id').where('staff_id', '=', staffId)
-    .where('patient_id', '=', patientId).where('expires_at', '>', new Date()).executeTakeFirst();
+export async function hasBreakGlass(
+  db: Kysely<TenantDatabase>,
+  staffId: string,
+  patientId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('break_glass')
+    .select('id')
+    .where('staff_id', '=', staffId)
+    .where('patient_id', '=', patientId)
+    .where('expires_at', '>', new Date())
+    .executeTakeFirst();
   return row !== undefined;
 }
 
 /** Denies by role alone (403) for actions that do not concern one patient. */
-export async function requireRole(db: Kysely<TenantDatabase>, caller: Caller, action: Action): Promise<void> {
+export async function requireRole(
+  db: Kysely<TenantDatabase>,
+  caller: Caller,
+  action: Action,
+): Promise<void> {
   if (ruleFor(action, caller.role) !== undefined) return;
   await auditDenied(db, caller, action, null);
   throw new AppError('forbidden');
@@ -46,7 +63,11 @@ export async function requirePatientAccess(
     await auditDenied(db, caller, action, patientId);
     throw new AppError('forbidden');
   }
-  const exists = await db.selectFrom('patients').select('id').where('id', '=', patientId).executeTakeFirst();
+  const exists = await db
+    .selectFrom('patients')
+    .select('id')
+    .where('id', '=', patientId)
+    .executeTakeFirst();
   if (exists === undefined) throw new AppError('not_found');
 
   let allowed: boolean;
@@ -55,8 +76,9 @@ export async function requirePatientAccess(
       allowed = true;
       break;
     case 'care':
-      allowed = (await inCare(db, caller.userId, patientId))
-        || (BREAK_GLASS_ACTIONS.has(action) && (await hasBreakGlass(db, caller.userId, patientId)));
+      allowed =
+        (await inCare(db, caller.userId, patientId)) ||
+        (BREAK_GLASS_ACTIONS.has(action) && (await hasBreakGlass(db, caller.userId, patientId)));
       break;
     case 'self':
       allowed = caller.patientId === patientId;
@@ -67,8 +89,12 @@ export async function requirePatientAccess(
   throw new AppError('not_found');
 }
 
-async function auditDenied(db: Kysely<TenantDatabase>, caller: Caller, action: Action,
-  patientId: string | null): Promise<void> {
+async function auditDenied(
+  db: Kysely<TenantDatabase>,
+  caller: Caller,
+  action: Action,
+  patientId: string | null,
+): Promise<void> {
   await recordAudit(db, {
     actorId: caller.userId,
     actorRole: caller.role,

@@ -14,7 +14,13 @@ export type Relationship = 'tenant' | 'care' | 'self';
 export const policy = {
   'patient.list': { admin: 'tenant', clerk: 'tenant', doctor: 'care', nurse: 'care' },
   'patient.create': { admin: 'tenant', clerk: 'tenant' },
-  'patient.read': { admin: 'tenant', clerk: 'tenant', doctor: 'care', nurse: 'care', patient: 'self' },
+  'patient.read': {
+    admin: 'tenant',
+    clerk: 'tenant',
+    doctor: 'care',
+    nurse: 'care',
+    patient: 'self',
+  },
   'patient.update': { admin: 'tenant', clerk: 'tenant' },
   'care_team.read': { admin: 'tenant', clerk: 'tenant', doctor: 'care', nurse: 'care' },
   'care_team.manage': { admin: 'tenant', clerk: 'tenant', doctor: 'care' },
@@ -37,5 +43,9 @@ export function ruleFor(action: Action, role: Role): Relationship | undefined {
  * What break-the-glass opens: reading, never writing. A doctor or nurse with a live grant for a
  * patient is treated as in care for these actions only.
  */
-export const BREAK_GLASS_ACTIONS: ReadonlySet<Action> = new Set(['patient.read', 'clinical.read', 'care_team.read']);
+export const BREAK_GLASS_ACTIONS: ReadonlySet<Action> = new Set([
+  'patient.read',
+  'clinical.read',
+  'care_team.read',
+]);
 export const BREAK_GLASS_MINUTES = 60;

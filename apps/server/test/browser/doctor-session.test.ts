@@ -34,8 +34,14 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu',
-      '--no-first-run', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-sync',
+    ],
   });
   doctorContext = await browser.newContext();
   page = await doctorContext.newPage();
@@ -59,8 +65,12 @@ async function submitPassword(target: Page, email: string): Promise<void> {
 async function enroll(target: Page): Promise<Authenticator> {
   await target.getByTestId('mfa-qr').waitFor();
   const shown = (await target.getByTestId('mfa-secret').textContent()) ?? '';
-  const totp = new TOTP({ secret: Secret.fromBase32(shown.replace(/\s/g, '')), algorithm: 'SHA1', digits: 6,
-    period: 30 });
+  const totp = new TOTP({
+    secret: Secret.fromBase32(shown.replace(/\s/g, '')),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+  });
   const usedStep = Math.floor(Date.now() / STEP_MS);
   await target.getByTestId('mfa-code').fill(totp.generate());
   await target.getByTestId('mfa-submit').click();
@@ -154,7 +164,7 @@ it('ends every session of the doctor with "revoke all", back at the login screen
   expect(problems).toEqual([]);
 });
 
-it('lets the demo admin enroll, see the staff with their MFA state and reset a doctor\'s MFA', async () => {
+it("lets the demo admin enroll, see the staff with their MFA state and reset a doctor's MFA", async () => {
   const context = await browser.newContext();
   const admin = await context.newPage();
   watch(admin);

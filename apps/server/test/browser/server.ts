@@ -32,8 +32,14 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { ...inherited, NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1',
-      MEDICONNECT_DATA_DIR: dataDir, ...env },
+    env: {
+      ...inherited,
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MEDICONNECT_DATA_DIR: dataDir,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,22 +1,43 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, createClinic, ORIGIN, PASSWORD, startTestApp, type TestApp } from '../support/harness.js';
+import {
+  createAccount,
+  createClinic,
+  ORIGIN,
+  PASSWORD,
+  startTestApp,
+  type TestApp,
+} from '../support/harness.js';
 
 // Production-like limits, lowered where a test would otherwise wait minutes.
 let t: TestApp;
 let proxied: TestApp;
 beforeAll(async () => {
   t = await startTestApp({ MEDICONNECT_LOGIN_LIMIT_PER_IP: '8', MEDICONNECT_LOCKOUT_SECONDS: '2' });
-  proxied = await startTestApp({ MEDICONNECT_LOGIN_LIMIT_PER_IP: '3', MEDICONNECT_TRUSTED_PROXIES: '10.9.9.9' });
+  proxied = await startTestApp({
+    MEDICONNECT_LOGIN_LIMIT_PER_IP: '3',
+    MEDICONNECT_TRUSTED_PROXIES: '10.9.9.9',
+  });
 });
 afterAll(async () => {
   await t.close();
   await proxied.close();
 });
 
-function login(app: TestApp, tenant: string, email: string, password: string, from = '198.51.100.7',
-  extra: Record<string, string> = {}) {
-  return app.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: from,
-    headers: { origin: ORIGIN, ...extra }, payload: { tenant, email, password } });
+function login(
+  app: TestApp,
+  tenant: string,
+  email: string,
+  password: string,
+  from = '198.51.100.7',
+  extra: Record<string, string> = {},
+) {
+  return app.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    remoteAddress: from,
+    headers: { origin: ORIGIN, ...extra },
+    payload: { tenant, email, password },
+  });
 }
 
 describe('account lockout', () => {
@@ -25,7 +46,10 @@ describe('account lockout', () => {
     const account = await createAccount(t, clinic, 'clerk');
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) {
-      codes.push((await login(t, clinic.tenant.code, account.email, 'wrong-password-xx', `192.0.2.${i}`)).statusCode);
+      codes.push(
+        (await login(t, clinic.tenant.code, account.email, 'wrong-password-xx', `192.0.2.${i}`))
+          .statusCode,
+      );
     }
 
     const locked = await login(t, clinic.tenant.code, account.email, PASSWORD, '192.0.2.50');
@@ -42,7 +66,8 @@ describe('account lockout', () => {
     const clinic = await createClinic(t);
     const account = await createAccount(t, clinic, 'clerk');
     const failFive = async () => {
-      for (let i = 0; i < 5; i++) await login(t, clinic.tenant.code, account.email, 'wrong-password-xx', `192.0.2.${60 + i}`);
+      for (let i = 0; i < 5; i++)
+        await login(t, clinic.tenant.code, account.email, 'wrong-password-xx', `192.0.2.${60 + i}`);
     };
     await failFive();
     await new Promise((resolve) => setTimeout(resolve, 2_200));
@@ -58,28 +83,50 @@ describe('account lockout', () => {
     const account = await createAccount(t, clinic, 'clerk');
     for (let i = 0; i < 5; i++) {
       await login(t, clinic.tenant.code, account.email, 'wrong-password-xx', `192.0.2.${100 + i}`);
-      await login(t, clinic.tenant.code, 'nobody@nowhere.example', 'wrong-password-xx', `192.0.2.${110 + i}`);
+      await login(
+        t,
+        clinic.tenant.code,
+        'nobody@nowhere.example',
+        'wrong-password-xx',
+        `192.0.2.${110 + i}`,
+      );
     }
 
     const real = await login(t, clinic.tenant.code, account.email, PASSWORD, '192.0.2.120');
-    const unknown = await login(t, clinic.tenant.code, 'nobody@nowhere.example', PASSWORD, '192.0.2.121');
+    const unknown = await login(
+      t,
+      clinic.tenant.code,
+      'nobody@nowhere.example',
+      PASSWORD,
+      '192.0.2.121',
+    );
 
     expect(real.statusCode).toBe(429);
     expect(unknown.statusCode).toBe(429);
-    expect(Object.keys(unknown.json<{ error: object }>().error)).toEqual(Object.keys(real.json<{ error: object }>().error));
+    expect(Object.keys(unknown.json<{ error: object }>().error)).toEqual(
+      Object.keys(real.json<{ error: object }>().error),
+    );
   });
 
   it('lets an admin unlock an account, audited', async () => {
     const clinic = await createClinic(t);
     const account = await createAccount(t, clinic, 'clerk');
     const admin = await clinic.staff('admin');
-    for (let i = 0; i < 5; i++) await login(t, clinic.tenant.code, account.email, 'wrong-password-xx', `192.0.2.${130 + i}`);
+    for (let i = 0; i < 5; i++)
+      await login(t, clinic.tenant.code, account.email, 'wrong-password-xx', `192.0.2.${130 + i}`);
 
-    const unlock = await t.app.inject({ method: 'POST', url: `/api/v1/staff/${account.id}/unlock`,
-      headers: { authorization: `Bearer ${admin.token}`, origin: ORIGIN } });
+    const unlock = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/staff/${account.id}/unlock`,
+      headers: { authorization: `Bearer ${admin.token}`, origin: ORIGIN },
+    });
     const after = await login(t, clinic.tenant.code, account.email, PASSWORD, '192.0.2.140');
-    const events = await t.services.tenants.handle(clinic.tenant).db.selectFrom('audit_events').select('action')
-      .where('action', '=', 'staff.unlock').execute();
+    const events = await t.services.tenants
+      .handle(clinic.tenant)
+      .db.selectFrom('audit_events')
+      .select('action')
+      .where('action', '=', 'staff.unlock')
+      .execute();
 
     expect(unlock.statusCode).toBe(204);
     expect(after.statusCode).toBe(200);
@@ -92,8 +139,14 @@ describe('per-IP limits and X-Forwarded-For', () => {
     const clinic = await createClinic(proxied);
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const response = await login(proxied, clinic.tenant.code, `user${i}@x.example`, 'wrong-password-xx', '203.0.113.5',
-        { 'x-forwarded-for': `198.18.0.${i}` });
+      const response = await login(
+        proxied,
+        clinic.tenant.code,
+        `user${i}@x.example`,
+        'wrong-password-xx',
+        '203.0.113.5',
+        { 'x-forwarded-for': `198.18.0.${i}` },
+      );
       statuses.push(response.statusCode);
     }
 
@@ -104,8 +157,14 @@ describe('per-IP limits and X-Forwarded-For', () => {
     const clinic = await createClinic(proxied);
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const response = await login(proxied, clinic.tenant.code, `user${i}@y.example`, 'wrong-password-xx', '10.9.9.9',
-        { 'x-forwarded-for': `198.18.1.${i}` });
+      const response = await login(
+        proxied,
+        clinic.tenant.code,
+        `user${i}@y.example`,
+        'wrong-password-xx',
+        '10.9.9.9',
+        { 'x-forwarded-for': `198.18.1.${i}` },
+      );
       statuses.push(response.statusCode);
     }
 
@@ -114,8 +173,21 @@ describe('per-IP limits and X-Forwarded-For', () => {
 
   it('answers 429 with Retry-After once the address is over its limit', async () => {
     const clinic = await createClinic(proxied);
-    let last = await login(proxied, clinic.tenant.code, 'a@z.example', 'wrong-password-xx', '203.0.113.99');
-    for (let i = 0; i < 3; i++) last = await login(proxied, clinic.tenant.code, 'a@z.example', 'wrong-password-xx', '203.0.113.99');
+    let last = await login(
+      proxied,
+      clinic.tenant.code,
+      'a@z.example',
+      'wrong-password-xx',
+      '203.0.113.99',
+    );
+    for (let i = 0; i < 3; i++)
+      last = await login(
+        proxied,
+        clinic.tenant.code,
+        'a@z.example',
+        'wrong-password-xx',
+        '203.0.113.99',
+      );
 
     expect(last.statusCode).toBe(429);
     expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);

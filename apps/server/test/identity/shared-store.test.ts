@@ -24,13 +24,27 @@ const email = 'clerk@shared.example';
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-shared-'));
-  const env = { DATABASE_URL, REDIS_URL, MEDICONNECT_DATA_DIR: dataDir, MEDICONNECT_DEMO: 'false',
-    MEDICONNECT_PUBLIC_URL: 'http://mediconnect.test', MEDICONNECT_LOCKOUT_SECONDS: '600' };
-  platform = await openPlatform(loadConfig({ ...env, NODE_ENV: 'test' }), { holder: 'test', logger: createLogger('silent') });
+  const env = {
+    DATABASE_URL,
+    REDIS_URL,
+    MEDICONNECT_DATA_DIR: dataDir,
+    MEDICONNECT_DEMO: 'false',
+    MEDICONNECT_PUBLIC_URL: 'http://mediconnect.test',
+    MEDICONNECT_LOCKOUT_SECONDS: '600',
+  };
+  platform = await openPlatform(loadConfig({ ...env, NODE_ENV: 'test' }), {
+    holder: 'test',
+    logger: createLogger('silent'),
+  });
   const services = createServices(platform);
   tenantCode = `s${crypto.randomBytes(6).toString('hex')}`;
   const tenant = await services.tenants.create(tenantCode, 'Shared clinic');
-  await services.accounts.create(tenant, { email, role: 'clerk', displayName: 'clerk', password: PASSWORD });
+  await services.accounts.create(tenant, {
+    email,
+    role: 'clerk',
+    displayName: 'clerk',
+    password: PASSWORD,
+  });
   [first, second] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
 }, 120_000);
 
@@ -57,8 +71,13 @@ it('denies on one instance an access token logged out on the other', async () =>
   const before = await fetch(`${second.url}/api/v1/me`, { headers: auth });
 
   const logout = await fetch(`${first.url}/api/v1/auth/logout`, {
-    method: 'POST', headers: { ...auth, origin: origin(first), 'x-csrf-token': 'x'.repeat(32),
-      cookie: `mc_csrf=${'x'.repeat(32)}` },
+    method: 'POST',
+    headers: {
+      ...auth,
+      origin: origin(first),
+      'x-csrf-token': 'x'.repeat(32),
+      cookie: `mc_csrf=${'x'.repeat(32)}`,
+    },
   });
   const after = await fetch(`${second.url}/api/v1/me`, { headers: auth });
 
@@ -71,7 +90,10 @@ it('denies on one instance an access token whose session was revoked on the othe
   const signedIn = (await (await login(first, PASSWORD)).json()) as { accessToken: string };
   const auth = { authorization: `Bearer ${signedIn.accessToken}` };
 
-  const revoke = await fetch(`${first.url}/api/v1/auth/sessions/revoke-all`, { method: 'POST', headers: auth });
+  const revoke = await fetch(`${first.url}/api/v1/auth/sessions/revoke-all`, {
+    method: 'POST',
+    headers: auth,
+  });
   const elsewhere = await fetch(`${second.url}/api/v1/me`, { headers: auth });
 
   expect(revoke.status).toBe(204);

@@ -17,7 +17,11 @@ describe('the second barrier between tenants', () => {
     const theirs = await createClinic(t);
     const handle = t.services.tenants.handle(mine.tenant);
 
-    const attempt = handle.db.withSchema(theirs.tenant.schemaName).selectFrom('patients').selectAll().execute();
+    const attempt = handle.db
+      .withSchema(theirs.tenant.schemaName)
+      .selectFrom('patients')
+      .selectAll()
+      .execute();
 
     await expect(attempt).rejects.toBeInstanceOf(CrossTenantQueryError);
   });
@@ -29,8 +33,13 @@ describe('the second barrier between tenants', () => {
 
     const theirCareTeam = `${theirs.tenant.schemaName}.care_team` as 'care_team';
 
-    const attempt = handle.transaction((trx) => trx.selectFrom('patients')
-      .innerJoin(theirCareTeam, 'care_team.patient_id', 'patients.id').selectAll().execute());
+    const attempt = handle.transaction((trx) =>
+      trx
+        .selectFrom('patients')
+        .innerJoin(theirCareTeam, 'care_team.patient_id', 'patients.id')
+        .selectAll()
+        .execute(),
+    );
 
     await expect(attempt).rejects.toBeInstanceOf(CrossTenantQueryError);
   });
@@ -39,8 +48,12 @@ describe('the second barrier between tenants', () => {
     const mine = await createClinic(t);
     const handle = t.services.tenants.handle(mine.tenant);
 
-    const rows = await handle.db.selectFrom('patients').innerJoin('care_team', 'care_team.patient_id', 'patients.id')
-      .select('patients.id').where('care_team.staff_id', '=', crypto.randomUUID()).execute();
+    const rows = await handle.db
+      .selectFrom('patients')
+      .innerJoin('care_team', 'care_team.patient_id', 'patients.id')
+      .select('patients.id')
+      .where('care_team.staff_id', '=', crypto.randomUUID())
+      .execute();
 
     expect(rows).toEqual([]);
   });

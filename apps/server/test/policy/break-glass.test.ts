@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createClinic, createPatient, ORIGIN, startTestApp, type TestApp } from '../support/harness.js';
+import {
+  bearer,
+  createClinic,
+  createPatient,
+  ORIGIN,
+  startTestApp,
+  type TestApp,
+} from '../support/harness.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -20,20 +27,33 @@ async function scene() {
   return { clinic, clerk, doctor, admin, patient };
 }
 
-const get = (url: string, who: { token: string }) => t.app.inject({ method: 'GET', url, headers: bearer(who) });
+const get = (url: string, who: { token: string }) =>
+  t.app.inject({ method: 'GET', url, headers: bearer(who) });
 
 describe('break-the-glass', () => {
   it('opens a patient outside the doctor’s care for reading, not writing', async () => {
     const { doctor, patient } = await scene();
     const before = await get(`/api/v1/patients/${patient.id}`, doctor);
 
-    const open = await t.app.inject({ method: 'POST', url: `/api/v1/patients/${patient.id}/break-glass`,
-      headers: { ...bearer(doctor), origin: ORIGIN }, payload: { reason: REASON } });
+    const open = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/break-glass`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: { reason: REASON },
+    });
     const read = await get(`/api/v1/patients/${patient.id}`, doctor);
     const encounters = await get(`/api/v1/patients/${patient.id}/encounters`, doctor);
-    const write = await t.app.inject({ method: 'POST', url: `/api/v1/patients/${patient.id}/encounters`,
-      headers: { ...bearer(doctor), origin: ORIGIN }, payload: { type: 'in_person', startedAt: new Date().toISOString(),
-        note: { subjective: 's', objective: '', assessment: '', plan: '' }, diagnoses: [] } });
+    const write = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/encounters`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: {
+        type: 'in_person',
+        startedAt: new Date().toISOString(),
+        note: { subjective: 's', objective: '', assessment: '', plan: '' },
+        diagnoses: [],
+      },
+    });
 
     expect(before.statusCode).toBe(404);
     expect(open.statusCode).toBe(201);
@@ -45,20 +65,33 @@ describe('break-the-glass', () => {
   it('requires a written reason of some length', async () => {
     const { doctor, patient } = await scene();
 
-    const open = await t.app.inject({ method: 'POST', url: `/api/v1/patients/${patient.id}/break-glass`,
-      headers: { ...bearer(doctor), origin: ORIGIN }, payload: { reason: 'emergency' } });
+    const open = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/break-glass`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: { reason: 'emergency' },
+    });
 
     expect(open.statusCode).toBe(400);
-    expect(open.json<{ error: { fields: { path: string }[] } }>().error.fields[0]?.path).toBe('/reason');
+    expect(open.json<{ error: { fields: { path: string }[] } }>().error.fields[0]?.path).toBe(
+      '/reason',
+    );
   });
 
   it('ends after 60 minutes', async () => {
     const { clinic, doctor, patient } = await scene();
-    await t.app.inject({ method: 'POST', url: `/api/v1/patients/${patient.id}/break-glass`,
-      headers: { ...bearer(doctor), origin: ORIGIN }, payload: { reason: REASON } });
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/break-glass`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: { reason: REASON },
+    });
     // Sixty-one minutes later, as the database sees it.
-    await t.services.tenants.handle(clinic.tenant).db.updateTable('break_glass')
-      .set({ expires_at: new Date(Date.now() - 60_000) }).execute();
+    await t.services.tenants
+      .handle(clinic.tenant)
+      .db.updateTable('break_glass')
+      .set({ expires_at: new Date(Date.now() - 60_000) })
+      .execute();
 
     const read = await get(`/api/v1/patients/${patient.id}`, doctor);
 
@@ -68,10 +101,18 @@ describe('break-the-glass', () => {
   it('is refused to a clerk and to an admin', async () => {
     const { clerk, admin, patient } = await scene();
 
-    const byClerk = await t.app.inject({ method: 'POST', url: `/api/v1/patients/${patient.id}/break-glass`,
-      headers: { ...bearer(clerk), origin: ORIGIN }, payload: { reason: REASON } });
-    const byAdmin = await t.app.inject({ method: 'POST', url: `/api/v1/patients/${patient.id}/break-glass`,
-      headers: { ...bearer(admin), origin: ORIGIN }, payload: { reason: REASON } });
+    const byClerk = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/break-glass`,
+      headers: { ...bearer(clerk), origin: ORIGIN },
+      payload: { reason: REASON },
+    });
+    const byAdmin = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/break-glass`,
+      headers: { ...bearer(admin), origin: ORIGIN },
+      payload: { reason: REASON },
+    });
 
     expect(byClerk.statusCode).toBe(403);
     expect(byAdmin.statusCode).toBe(403);
@@ -79,16 +120,29 @@ describe('break-the-glass', () => {
 
   it('is audited at high severity with the reason, and listed for the admin to review', async () => {
     const { clinic, doctor, admin, patient } = await scene();
-    await t.app.inject({ method: 'POST', url: `/api/v1/patients/${patient.id}/break-glass`,
-      headers: { ...bearer(doctor), origin: ORIGIN }, payload: { reason: REASON } });
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/break-glass`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: { reason: REASON },
+    });
 
     const pending = await get('/api/v1/break-glass?unreviewed=true', admin);
-    const grant = pending.json<{ items: { id: string; reason: string; staffId: string }[] }>().items[0];
-    const review = await t.app.inject({ method: 'POST', url: `/api/v1/break-glass/${grant?.id ?? ''}/review`,
-      headers: { ...bearer(admin), origin: ORIGIN } });
+    const grant = pending.json<{ items: { id: string; reason: string; staffId: string }[] }>()
+      .items[0];
+    const review = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/break-glass/${grant?.id ?? ''}/review`,
+      headers: { ...bearer(admin), origin: ORIGIN },
+    });
     const after = await get('/api/v1/break-glass?unreviewed=true', admin);
-    const events = await t.services.tenants.handle(clinic.tenant).db.selectFrom('audit_events')
-      .select(['action', 'details', 'patient_id']).where('action', 'like', 'break_glass.%').orderBy('occurred_at').execute();
+    const events = await t.services.tenants
+      .handle(clinic.tenant)
+      .db.selectFrom('audit_events')
+      .select(['action', 'details', 'patient_id'])
+      .where('action', 'like', 'break_glass.%')
+      .orderBy('occurred_at')
+      .execute();
 
     expect(grant).toMatchObject({ reason: REASON, staffId: doctor.id });
     expect(review.statusCode).toBe(204);
@@ -102,8 +156,12 @@ describe('break-the-glass', () => {
     const { doctor } = await scene();
     const other = await scene();
 
-    const open = await t.app.inject({ method: 'POST', url: `/api/v1/patients/${other.patient.id}/break-glass`,
-      headers: { ...bearer(doctor), origin: ORIGIN }, payload: { reason: REASON } });
+    const open = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${other.patient.id}/break-glass`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: { reason: REASON },
+    });
 
     expect(open.statusCode).toBe(404);
   });

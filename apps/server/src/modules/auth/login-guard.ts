@@ -26,16 +26,47 @@ export class LoginGuard {
 
   constructor(store: Store, limits: RateLimits) {
     this.firstLockSeconds = limits.lockoutSeconds;
-    this.loginByIp = store.limiter({ name: 'login-ip', points: limits.loginPerIpPer10Min, durationSeconds: 10 * MINUTE });
-    this.failures = store.limiter({ name: 'login-fail', points: LOCK_AFTER_FAILURES, durationSeconds: 24 * 60 * MINUTE });
-    this.locks = store.limiter({ name: 'login-lock', points: 1, durationSeconds: MAX_LOCK_SECONDS });
-    this.lockouts = store.limiter({ name: 'login-lockouts', points: 1000, durationSeconds: 7 * 24 * 60 * MINUTE });
-    this.mfaByIp = store.limiter({ name: 'mfa-ip', points: limits.mfaPerIpPer10Min, durationSeconds: 10 * MINUTE });
-    this.mfaByAccount = store.limiter({ name: 'mfa-account', points: limits.mfaPerAccountPer15Min,
-      durationSeconds: 15 * MINUTE });
-    this.refreshByIp = store.limiter({ name: 'refresh-ip', points: limits.refreshPerIpPerMin, durationSeconds: MINUTE });
+    this.loginByIp = store.limiter({
+      name: 'login-ip',
+      points: limits.loginPerIpPer10Min,
+      durationSeconds: 10 * MINUTE,
+    });
+    this.failures = store.limiter({
+      name: 'login-fail',
+      points: LOCK_AFTER_FAILURES,
+      durationSeconds: 24 * 60 * MINUTE,
+    });
+    this.locks = store.limiter({
+      name: 'login-lock',
+      points: 1,
+      durationSeconds: MAX_LOCK_SECONDS,
+    });
+    this.lockouts = store.limiter({
+      name: 'login-lockouts',
+      points: 1000,
+      durationSeconds: 7 * 24 * 60 * MINUTE,
+    });
+    this.mfaByIp = store.limiter({
+      name: 'mfa-ip',
+      points: limits.mfaPerIpPer10Min,
+      durationSeconds: 10 * MINUTE,
+    });
+    this.mfaByAccount = store.limiter({
+      name: 'mfa-account',
+      points: limits.mfaPerAccountPer15Min,
+      durationSeconds: 15 * MINUTE,
+    });
+    this.refreshByIp = store.limiter({
+      name: 'refresh-ip',
+      points: limits.refreshPerIpPerMin,
+      durationSeconds: MINUTE,
+    });
     // A browser refreshes every few minutes per tab; sixty a minute is a loop or an attack.
-    this.refreshByAccount = store.limiter({ name: 'refresh-account', points: 60, durationSeconds: MINUTE });
+    this.refreshByAccount = store.limiter({
+      name: 'refresh-account',
+      points: 60,
+      durationSeconds: MINUTE,
+    });
   }
 
   /** Before the password is checked: refuses a busy IP or a locked account key. */
@@ -58,8 +89,11 @@ export class LoginGuard {
   }
 
   async loginSucceeded(accountKey: string): Promise<void> {
-    await Promise.all([this.failures.reset(accountKey), this.lockouts.reset(accountKey),
-      this.locks.reset(accountKey)]);
+    await Promise.all([
+      this.failures.reset(accountKey),
+      this.lockouts.reset(accountKey),
+      this.locks.reset(accountKey),
+    ]);
   }
 
   /** An admin's unlock: the same as a successful login for the counters. */
@@ -87,7 +121,9 @@ export function accountKey(tenantCode: string, email: string): string {
   return `${tenantCode.trim().toLowerCase()}:${email.trim().normalize('NFKC').toLowerCase()}`;
 }
 
-function limited(decision: { allowed: true } | { allowed: false; retryAfterSeconds: number }): void {
+function limited(
+  decision: { allowed: true } | { allowed: false; retryAfterSeconds: number },
+): void {
   if (!decision.allowed) throw rateLimited(decision.retryAfterSeconds);
 }
 

@@ -27,7 +27,11 @@ export function newTotpSecret(): string {
 /** What the enrollment screen shows: the secret, its otpauth URI and a QR code made here. */
 export async function enrollmentMaterial(secretBase32: string, account: string) {
   const uri = totp(secretBase32, account).toString();
-  const qrDataUrl = await QRCode.toDataURL(uri, { errorCorrectionLevel: 'M', margin: 1, width: 240 });
+  const qrDataUrl = await QRCode.toDataURL(uri, {
+    errorCorrectionLevel: 'M',
+    margin: 1,
+    width: 240,
+  });
   return { secret: secretBase32, otpauthUri: uri, qrDataUrl };
 }
 
@@ -53,5 +57,8 @@ export function newRecoveryCodes(): { codes: string[]; hashes: string[] } {
 
 export function hashRecoveryCode(code: string): string {
   const normalized = code.toLowerCase().replace(/[^a-z2-7]/g, '');
-  return crypto.createHash('sha256').update(`mediconnect-recovery:${normalized}`).digest('base64url');
+  return crypto
+    .createHash('sha256')
+    .update(`mediconnect-recovery:${normalized}`)
+    .digest('base64url');
 }

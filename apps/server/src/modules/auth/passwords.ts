@@ -22,11 +22,31 @@ export async function verifyPassword(password: string, hash: string | null): Pro
 
 // The most common passwords of at least 12 characters in public breach lists, lower-cased.
 const COMMON = new Set([
-  '123456789012', '1234567890123', 'qwertyuiop12', 'password1234', 'password12345',
-  'passwordpassword', 'qwertyuiopasdf', '111111111111', '000000000000', 'iloveyou1234',
-  'aaaaaaaaaaaa', 'abcdefghijkl', 'abc123456789', 'qwerty123456', '1q2w3e4r5t6y',
-  'administrator', 'welcome12345', 'letmein12345', 'changeme1234', 'mediconnect1',
-  'mediconnect123', 'p@ssw0rd1234', 'password123!', 'qazwsxedcrfv', '1qaz2wsx3edc',
+  '123456789012',
+  '1234567890123',
+  'qwertyuiop12',
+  'password1234',
+  'password12345',
+  'passwordpassword',
+  'qwertyuiopasdf',
+  '111111111111',
+  '000000000000',
+  'iloveyou1234',
+  'aaaaaaaaaaaa',
+  'abcdefghijkl',
+  'abc123456789',
+  'qwerty123456',
+  '1q2w3e4r5t6y',
+  'administrator',
+  'welcome12345',
+  'letmein12345',
+  'changeme1234',
+  'mediconnect1',
+  'mediconnect123',
+  'p@ssw0rd1234',
+  'password123!',
+  'qazwsxedcrfv',
+  '1qaz2wsx3edc',
 ]);
 
 /** zxcvbn's scale: 3 is "safely unguessable: moderate protection from offline slow-hash attacks". */

@@ -50,7 +50,11 @@ export class PendingLogins {
   /** After a wrong code: the same token works again, until its attempts run out. */
   async giveBack(token: string, login: PendingLogin): Promise<void> {
     if (login.attempts + 1 >= MAX_ATTEMPTS) return;
-    await this.store.set(key(token), JSON.stringify({ ...login, attempts: login.attempts + 1 }), TTL_SECONDS);
+    await this.store.set(
+      key(token),
+      JSON.stringify({ ...login, attempts: login.attempts + 1 }),
+      TTL_SECONDS,
+    );
   }
 }
 

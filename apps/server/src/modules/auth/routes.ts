@@ -23,8 +23,12 @@ export const Me = Type.Object({
 });
 
 const Step = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('mfa_required'), Type.Literal('mfa_enrollment_required'),
-    Type.Literal('password_change_required')]),
+  status: Type.Union([
+    Type.Literal('ok'),
+    Type.Literal('mfa_required'),
+    Type.Literal('mfa_enrollment_required'),
+    Type.Literal('password_change_required'),
+  ]),
   accessToken: Type.Optional(Type.String()),
   expiresIn: Type.Integer(),
   user: Type.Optional(Me),
@@ -53,17 +57,28 @@ export function clientOf(request: FastifyRequest): ClientInfo {
 
 export function authRoutes({ config, auth, accounts, tenants }: Deps): FastifyPluginAsyncTypebox {
   const me = async (tenantId: string, userId: string) => {
-    const [account, tenant] = await Promise.all([accounts.findById(tenantId, userId), tenants.findById(tenantId)]);
+    const [account, tenant] = await Promise.all([
+      accounts.findById(tenantId, userId),
+      tenants.findById(tenantId),
+    ]);
     if (account === null || tenant === null) throw new AppError('unauthenticated');
-    return { id: account.id, email: account.email, displayName: account.displayName, role: account.role,
-      mfaEnrolled: account.mfaEnrolled, tenant: { code: tenant.code, name: tenant.name } };
+    return {
+      id: account.id,
+      email: account.email,
+      displayName: account.displayName,
+      role: account.role,
+      mfaEnrolled: account.mfaEnrolled,
+      tenant: { code: tenant.code, name: tenant.name },
+    };
   };
 
   /** A session: the access token in the body, the refresh token in its cookie. */
   const granted = async (reply: FastifyReply, grant: SessionGrant) => {
     setSessionCookies(reply, config, grant.refreshToken);
     return reply.send({
-      status: 'ok' as const, accessToken: grant.accessToken, expiresIn: grant.expiresIn,
+      status: 'ok' as const,
+      accessToken: grant.accessToken,
+      expiresIn: grant.expiresIn,
       user: await me(grant.principal.tenantId, grant.principal.userId),
       ...(grant.recoveryCodes === undefined ? {} : { recoveryCodes: grant.recoveryCodes }),
     });
@@ -77,67 +92,136 @@ export function authRoutes({ config, auth, accounts, tenants }: Deps): FastifyPl
   return async (app) => {
     const open = { public: true };
 
-    app.post('/auth/login', {
-      config: open,
-      schema: { body: body({ tenant: Type.String({ minLength: 1, maxLength: 64 }),
-        email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 256 }) }),
-      response: { 200: Step } },
-    }, async (request, reply) => {
-      const { tenant, email, password } = request.body;
-      return step(reply, await auth.login(tenant.trim().toLowerCase(), email, password, clientOf(request)));
-    });
+    app.post(
+      '/auth/login',
+      {
+        config: open,
+        schema: {
+          body: body({
+            tenant: Type.String({ minLength: 1, maxLength: 64 }),
+            email: Type.String({ minLength: 3, maxLength: 320 }),
+            password: Type.String({ minLength: 1, maxLength: 256 }),
+          }),
+          response: { 200: Step },
+        },
+      },
+      async (request, reply) => {
+        const { tenant, email, password } = request.body;
+        return step(
+          reply,
+          await auth.login(tenant.trim().toLowerCase(), email, password, clientOf(request)),
+        );
+      },
+    );
 
-    app.post('/auth/password/initial', {
-      config: open,
-      schema: { body: body({ passwordToken: Token, newPassword: NewPassword }), response: { 200: Step } },
-    }, async (request, reply) =>
-      step(reply, await auth.changeInitialPassword(request.body.passwordToken, request.body.newPassword,
-        clientOf(request))));
+    app.post(
+      '/auth/password/initial',
+      {
+        config: open,
+        schema: {
+          body: body({ passwordToken: Token, newPassword: NewPassword }),
+          response: { 200: Step },
+        },
+      },
+      async (request, reply) =>
+        step(
+          reply,
+          await auth.changeInitialPassword(
+            request.body.passwordToken,
+            request.body.newPassword,
+            clientOf(request),
+          ),
+        ),
+    );
 
-    app.post('/auth/mfa/verify', {
-      config: open,
-      schema: { body: body({ mfaToken: Token, code: Type.Optional(Code), recoveryCode: Type.Optional(RecoveryCode) }),
-        response: { 200: Step } },
-    }, async (request, reply) => {
-      const { mfaToken, code, recoveryCode } = request.body;
-      if ((code === undefined) === (recoveryCode === undefined)) {
-        throw new AppError('validation_failed', 'Send either a code or a recovery code.', [
-          { path: '/code', message: 'send either code or recoveryCode' }]);
-      }
-      return granted(reply, await auth.verifyMfa(mfaToken, { code, recoveryCode }, clientOf(request)));
-    });
+    app.post(
+      '/auth/mfa/verify',
+      {
+        config: open,
+        schema: {
+          body: body({
+            mfaToken: Token,
+            code: Type.Optional(Code),
+            recoveryCode: Type.Optional(RecoveryCode),
+          }),
+          response: { 200: Step },
+        },
+      },
+      async (request, reply) => {
+        const { mfaToken, code, recoveryCode } = request.body;
+        if ((code === undefined) === (recoveryCode === undefined)) {
+          throw new AppError('validation_failed', 'Send either a code or a recovery code.', [
+            { path: '/code', message: 'send either code or recoveryCode' },
+          ]);
+        }
+        return granted(
+          reply,
+          await auth.verifyMfa(mfaToken, { code, recoveryCode }, clientOf(request)),
+        );
+      },
+    );
 
-    app.post('/auth/mfa/totp/enroll', {
-      config: open,
-      schema: { body: body({ mfaToken: Token }),
-        response: { 200: Type.Object({ secret: Type.String(), otpauthUri: Type.String(), qrDataUrl: Type.String() }) } },
-    }, async (request) => auth.startEnrollment(request.body.mfaToken));
+    app.post(
+      '/auth/mfa/totp/enroll',
+      {
+        config: open,
+        schema: {
+          body: body({ mfaToken: Token }),
+          response: {
+            200: Type.Object({
+              secret: Type.String(),
+              otpauthUri: Type.String(),
+              qrDataUrl: Type.String(),
+            }),
+          },
+        },
+      },
+      async (request) => auth.startEnrollment(request.body.mfaToken),
+    );
 
-    app.post('/auth/mfa/totp/confirm', {
-      config: open,
-      schema: { body: body({ mfaToken: Token, code: Code }), response: { 200: Step } },
-    }, async (request, reply) =>
-      granted(reply, await auth.confirmEnrollment(request.body.mfaToken, request.body.code, clientOf(request))));
+    app.post(
+      '/auth/mfa/totp/confirm',
+      {
+        config: open,
+        schema: { body: body({ mfaToken: Token, code: Code }), response: { 200: Step } },
+      },
+      async (request, reply) =>
+        granted(
+          reply,
+          await auth.confirmEnrollment(request.body.mfaToken, request.body.code, clientOf(request)),
+        ),
+    );
 
-    app.post('/auth/mfa/step-up', {
-      schema: { body: body({ code: Code }),
-        response: { 200: Type.Object({ accessToken: Type.String(), expiresIn: Type.Integer() }) } },
-    }, async (request) => {
-      const grant = await auth.stepUp(callerOf(request), request.body.code, clientOf(request));
-      return { accessToken: grant.accessToken, expiresIn: grant.expiresIn };
-    });
+    app.post(
+      '/auth/mfa/step-up',
+      {
+        schema: {
+          body: body({ code: Code }),
+          response: { 200: Type.Object({ accessToken: Type.String(), expiresIn: Type.Integer() }) },
+        },
+      },
+      async (request) => {
+        const grant = await auth.stepUp(callerOf(request), request.body.code, clientOf(request));
+        return { accessToken: grant.accessToken, expiresIn: grant.expiresIn };
+      },
+    );
 
-    app.post('/auth/refresh', { config: open, schema: { response: { 200: Step } } }, async (request, reply) => {
-      requireCsrf(request, config.allowedOrigins);
-      const token = request.cookies[REFRESH_COOKIE];
-      if (token === undefined) throw new AppError('unauthenticated');
-      try {
-        return await granted(reply, await auth.refresh(token, clientOf(request)));
-      } catch (error) {
-        if (error instanceof AppError && error.code === 'unauthenticated') clearSessionCookies(reply, config);
-        throw error;
-      }
-    });
+    app.post(
+      '/auth/refresh',
+      { config: open, schema: { response: { 200: Step } } },
+      async (request, reply) => {
+        requireCsrf(request, config.allowedOrigins);
+        const token = request.cookies[REFRESH_COOKIE];
+        if (token === undefined) throw new AppError('unauthenticated');
+        try {
+          return await granted(reply, await auth.refresh(token, clientOf(request)));
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'unauthenticated')
+            clearSessionCookies(reply, config);
+          throw error;
+        }
+      },
+    );
 
     app.post('/auth/logout', { config: open }, async (request, reply) => {
       requireCsrf(request, config.allowedOrigins);
@@ -155,16 +239,26 @@ export function authRoutes({ config, auth, accounts, tenants }: Deps): FastifyPl
 
 function setSessionCookies(reply: FastifyReply, config: Config, refreshToken: string): void {
   reply.setCookie(REFRESH_COOKIE, refreshToken, {
-    httpOnly: true, secure: config.cookieSecure, sameSite: 'strict', path: REFRESH_PATH,
+    httpOnly: true,
+    secure: config.cookieSecure,
+    sameSite: 'strict',
+    path: REFRESH_PATH,
   });
   // Readable by the page (double submit): a cross-site page can neither read nor set it.
   reply.setCookie(CSRF_COOKIE, crypto.randomBytes(24).toString('base64url'), {
-    httpOnly: false, secure: config.cookieSecure, sameSite: 'strict', path: '/',
+    httpOnly: false,
+    secure: config.cookieSecure,
+    sameSite: 'strict',
+    path: '/',
   });
 }
 
 function clearSessionCookies(reply: FastifyReply, config: Config): void {
-  reply.clearCookie(REFRESH_COOKIE, { path: REFRESH_PATH, secure: config.cookieSecure, sameSite: 'strict',
-    httpOnly: true });
+  reply.clearCookie(REFRESH_COOKIE, {
+    path: REFRESH_PATH,
+    secure: config.cookieSecure,
+    sameSite: 'strict',
+    httpOnly: true,
+  });
   reply.clearCookie(CSRF_COOKIE, { path: '/', secure: config.cookieSecure, sameSite: 'strict' });
 }

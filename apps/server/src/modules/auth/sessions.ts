@@ -31,50 +31,102 @@ export class SessionService {
     return role === 'patient' ? this.limits.patient : this.limits.staff;
   }
 
-  async create(input: { tenantId: string; userId: string; role: Role; device: string; amr: string[] })
-    : Promise<{ sessionId: string; refreshToken: string; authTime: number }> {
+  async create(input: {
+    tenantId: string;
+    userId: string;
+    role: Role;
+    device: string;
+    amr: string[];
+  }): Promise<{ sessionId: string; refreshToken: string; authTime: number }> {
     const now = Date.now();
     const sessionId = crypto.randomUUID();
     const refresh = newRefreshToken();
     const mfa = input.amr.includes('otp') || input.amr.includes('rec');
     await this.db.control.transaction().execute(async (trx) => {
-      await trx.insertInto('sessions').values({
-        id: sessionId, tenant_id: input.tenantId, user_id: input.userId, device_label: input.device,
-        last_used_at: new Date(now), expires_at: new Date(now + this.limitsFor(input.role).absoluteMs),
-        revoked_at: null, revoked_reason: null, amr: input.amr.join(','), mfa_at: mfa ? new Date(now) : null,
-      }).execute();
-      await trx.insertInto('refresh_tokens').values({ token_hash: refresh.hash, session_id: sessionId, used_at: null })
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: sessionId,
+          tenant_id: input.tenantId,
+          user_id: input.userId,
+          device_label: input.device,
+          last_used_at: new Date(now),
+          expires_at: new Date(now + this.limitsFor(input.role).absoluteMs),
+          revoked_at: null,
+          revoked_reason: null,
+          amr: input.amr.join(','),
+          mfa_at: mfa ? new Date(now) : null,
+        })
+        .execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ token_hash: refresh.hash, session_id: sessionId, used_at: null })
         .execute();
     });
     return { sessionId, refreshToken: refresh.token, authTime: Math.floor(now / 1000) };
   }
 
   /** Live sessions only: not revoked, within the absolute limit and the idle limit. */
-  async list(tenantId: string, userId: string, role: Role, currentSessionId: string): Promise<SessionView[]> {
+  async list(
+    tenantId: string,
+    userId: string,
+    role: Role,
+    currentSessionId: string,
+  ): Promise<SessionView[]> {
     const now = new Date();
     const idleSince = new Date(now.getTime() - this.limitsFor(role).idleMs);
-    const rows = await this.db.control.selectFrom('sessions')
+    const rows = await this.db.control
+      .selectFrom('sessions')
       .select(['id', 'device_label', 'created_at', 'last_used_at'])
-      .where('tenant_id', '=', tenantId).where('user_id', '=', userId)
-      .where('revoked_at', 'is', null).where('expires_at', '>', now).where('last_used_at', '>', idleSince)
-      .orderBy('last_used_at', 'desc').execute();
-    return rows.map((row) => ({ id: row.id, device: row.device_label, createdAt: row.created_at.toISOString(),
-      lastUsedAt: row.last_used_at.toISOString(), current: row.id === currentSessionId }));
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('last_used_at', '>', idleSince)
+      .orderBy('last_used_at', 'desc')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      device: row.device_label,
+      createdAt: row.created_at.toISOString(),
+      lastUsedAt: row.last_used_at.toISOString(),
+      current: row.id === currentSessionId,
+    }));
   }
 
   /** Revokes one of the user's own sessions; another user's session is a 404. */
-  async revokeOwn(tenantId: string, userId: string, sessionId: string, reason: string): Promise<void> {
-    const revoked = await this.db.control.updateTable('sessions').set({ revoked_at: new Date(), revoked_reason: reason })
-      .where('id', '=', sessionId).where('tenant_id', '=', tenantId).where('user_id', '=', userId)
-      .where('revoked_at', 'is', null).returning('id').executeTakeFirst();
+  async revokeOwn(
+    tenantId: string,
+    userId: string,
+    sessionId: string,
+    reason: string,
+  ): Promise<void> {
+    const revoked = await this.db.control
+      .updateTable('sessions')
+      .set({ revoked_at: new Date(), revoked_reason: reason })
+      .where('id', '=', sessionId)
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
     if (revoked === undefined) throw new AppError('not_found');
     await this.deny(sessionId);
   }
 
   /** Revokes every live session of a user, optionally sparing one (the caller's own). */
-  async revokeAll(tenantId: string, userId: string, reason: string, except?: string): Promise<number> {
-    let update = this.db.control.updateTable('sessions').set({ revoked_at: new Date(), revoked_reason: reason })
-      .where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('revoked_at', 'is', null);
+  async revokeAll(
+    tenantId: string,
+    userId: string,
+    reason: string,
+    except?: string,
+  ): Promise<number> {
+    let update = this.db.control
+      .updateTable('sessions')
+      .set({ revoked_at: new Date(), revoked_reason: reason })
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null);
     if (except !== undefined) update = update.where('id', '!=', except);
     const rows = await update.returning('id').execute();
     await Promise.all(rows.map((row) => this.deny(row.id)));
@@ -83,20 +135,33 @@ export class SessionService {
 
   /** Every live session of a clinic: used when the operator suspends it. */
   async revokeTenant(tenantId: string, reason: string): Promise<number> {
-    const rows = await this.db.control.updateTable('sessions').set({ revoked_at: new Date(), revoked_reason: reason })
-      .where('tenant_id', '=', tenantId).where('revoked_at', 'is', null).returning('id').execute();
+    const rows = await this.db.control
+      .updateTable('sessions')
+      .set({ revoked_at: new Date(), revoked_reason: reason })
+      .where('tenant_id', '=', tenantId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
     await Promise.all(rows.map((row) => this.deny(row.id)));
     return rows.length;
   }
 
   async revoke(sessionId: string, reason: string): Promise<void> {
-    await this.db.control.updateTable('sessions').set({ revoked_at: new Date(), revoked_reason: reason })
-      .where('id', '=', sessionId).where('revoked_at', 'is', null).execute();
+    await this.db.control
+      .updateTable('sessions')
+      .set({ revoked_at: new Date(), revoked_reason: reason })
+      .where('id', '=', sessionId)
+      .where('revoked_at', 'is', null)
+      .execute();
     await this.deny(sessionId);
   }
 
   async recordMfa(sessionId: string): Promise<void> {
-    await this.db.control.updateTable('sessions').set({ mfa_at: new Date() }).where('id', '=', sessionId).execute();
+    await this.db.control
+      .updateTable('sessions')
+      .set({ mfa_at: new Date() })
+      .where('id', '=', sessionId)
+      .execute();
   }
 
   /** Access tokens of a revoked session stop working at once, not when they expire. */

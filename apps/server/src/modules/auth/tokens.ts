@@ -69,7 +69,8 @@ export class TokenService {
 function toClaims(payload: JWTPayload): AccessClaims | null {
   const { sub, jti, exp, tid, role, sid, amr, auth_time: authTime } = payload;
   if (typeof sub !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') return null;
-  if (typeof tid !== 'string' || typeof sid !== 'string' || typeof authTime !== 'number') return null;
+  if (typeof tid !== 'string' || typeof sid !== 'string' || typeof authTime !== 'number')
+    return null;
   if (typeof role !== 'string' || !ROLES.includes(role as Role)) return null;
   if (!Array.isArray(amr) || !amr.every((m) => typeof m === 'string')) return null;
   return { sub, jti, exp, tid, role: role as Role, sid, amr: amr, auth_time: authTime };

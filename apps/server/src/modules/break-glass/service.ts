@@ -24,31 +24,62 @@ export interface BreakGlassView {
 export class BreakGlassService {
   constructor(private readonly accounts: AccountService) {}
 
-  async open(caller: Caller, patientId: string, reason: string): Promise<{ id: string; expiresAt: string }> {
+  async open(
+    caller: Caller,
+    patientId: string,
+    reason: string,
+  ): Promise<{ id: string; expiresAt: string }> {
     await requirePatientAccess(caller.tenant.db, caller, 'break_glass.request', patientId);
     const id = crypto.randomUUID();
     const expiresAt = new Date(Date.now() + BREAK_GLASS_MINUTES * 60_000);
 
     await caller.tenant.transaction(async (trx) => {
-      await trx.insertInto('break_glass').values({ id, patient_id: patientId, staff_id: caller.userId,
-        reason: reason.trim(), expires_at: expiresAt, reviewed_by: null, reviewed_at: null }).execute();
-      await recordAudit(trx, { actorId: caller.userId, actorRole: caller.role, action: 'break_glass.open',
-        patientId, resourceType: 'BreakGlass', resourceId: id, requestId: caller.requestId,
-        details: { severity: 'high', reason: reason.trim(), expiresAt: expiresAt.toISOString() } });
+      await trx
+        .insertInto('break_glass')
+        .values({
+          id,
+          patient_id: patientId,
+          staff_id: caller.userId,
+          reason: reason.trim(),
+          expires_at: expiresAt,
+          reviewed_by: null,
+          reviewed_at: null,
+        })
+        .execute();
+      await recordAudit(trx, {
+        actorId: caller.userId,
+        actorRole: caller.role,
+        action: 'break_glass.open',
+        patientId,
+        resourceType: 'BreakGlass',
+        resourceId: id,
+        requestId: caller.requestId,
+        details: { severity: 'high', reason: reason.trim(), expiresAt: expiresAt.toISOString() },
+      });
     });
     return { id, expiresAt: expiresAt.toISOString() };
   }
 
   async list(caller: Caller, unreviewedOnly: boolean): Promise<BreakGlassView[]> {
     await requireRole(caller.tenant.db, caller, 'break_glass.review');
-    let select = caller.tenant.db.selectFrom('break_glass').selectAll().orderBy('started_at', 'desc').limit(200);
+    let select = caller.tenant.db
+      .selectFrom('break_glass')
+      .selectAll()
+      .orderBy('started_at', 'desc')
+      .limit(200);
     if (unreviewedOnly) select = select.where('reviewed_at', 'is', null);
     const rows = await select.execute();
-    const staff = await this.accounts.displayNames(caller.tenantId, [...new Set(rows.map((row) => row.staff_id))]);
+    const staff = await this.accounts.displayNames(caller.tenantId, [
+      ...new Set(rows.map((row) => row.staff_id)),
+    ]);
     return rows.map((row) => ({
-      id: row.id, patientId: row.patient_id, staffId: row.staff_id,
-      staffName: staff.get(row.staff_id)?.displayName ?? 'unknown', reason: row.reason,
-      startedAt: row.started_at.toISOString(), expiresAt: row.expires_at.toISOString(),
+      id: row.id,
+      patientId: row.patient_id,
+      staffId: row.staff_id,
+      staffName: staff.get(row.staff_id)?.displayName ?? 'unknown',
+      reason: row.reason,
+      startedAt: row.started_at.toISOString(),
+      expiresAt: row.expires_at.toISOString(),
       reviewedAt: row.reviewed_at?.toISOString() ?? null,
     }));
   }
@@ -56,11 +87,23 @@ export class BreakGlassService {
   async review(caller: Caller, id: string): Promise<void> {
     await requireRole(caller.tenant.db, caller, 'break_glass.review');
     await caller.tenant.transaction(async (trx) => {
-      const row = await trx.updateTable('break_glass').set({ reviewed_by: caller.userId, reviewed_at: new Date() })
-        .where('id', '=', id).where('reviewed_at', 'is', null).returning(['patient_id']).executeTakeFirst();
+      const row = await trx
+        .updateTable('break_glass')
+        .set({ reviewed_by: caller.userId, reviewed_at: new Date() })
+        .where('id', '=', id)
+        .where('reviewed_at', 'is', null)
+        .returning(['patient_id'])
+        .executeTakeFirst();
       if (row === undefined) throw new AppError('not_found');
-      await recordAudit(trx, { actorId: caller.userId, actorRole: caller.role, action: 'break_glass.review',
-        patientId: row.patient_id, resourceType: 'BreakGlass', resourceId: id, requestId: caller.requestId });
+      await recordAudit(trx, {
+        actorId: caller.userId,
+        actorRole: caller.role,
+        action: 'break_glass.review',
+        patientId: row.patient_id,
+        resourceType: 'BreakGlass',
+        resourceId: id,
+        requestId: caller.requestId,
+      });
     });
   }
 }

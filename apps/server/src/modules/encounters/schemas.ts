@@ -20,7 +20,9 @@ export const Diagnosis = Type.Object(
   {
     code: Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9.-]+$' }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    codeSystem: Type.Optional(Type.Union([Type.String({ format: 'uri', maxLength: 200 }), Type.Null()])),
+    codeSystem: Type.Optional(
+      Type.Union([Type.String({ format: 'uri', maxLength: 200 }), Type.Null()]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -47,10 +49,17 @@ export const AmendmentInput = Type.Object(
 );
 export type AmendmentInput = Static<typeof AmendmentInput>;
 
-const NoteOut = Type.Object({ subjective: Type.String(), objective: Type.String(),
-  assessment: Type.String(), plan: Type.String() });
-const DiagnosisOut = Type.Object({ code: Type.String(), name: Type.String(),
-  codeSystem: Type.Union([Type.String(), Type.Null()]) });
+const NoteOut = Type.Object({
+  subjective: Type.String(),
+  objective: Type.String(),
+  assessment: Type.String(),
+  plan: Type.String(),
+});
+const DiagnosisOut = Type.Object({
+  code: Type.String(),
+  name: Type.String(),
+  codeSystem: Type.Union([Type.String(), Type.Null()]),
+});
 
 export const EncounterVersion = Type.Object({
   version: Type.Integer(),

@@ -7,7 +7,13 @@ import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js'
 import { requirePatientAccess } from '../../policy/access.js';
 import { recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
-import { ICD10, type AmendmentInput, type Encounter, type EncounterInput, type EncounterVersion } from './schemas.js';
+import {
+  ICD10,
+  type AmendmentInput,
+  type Encounter,
+  type EncounterInput,
+  type EncounterVersion,
+} from './schemas.js';
 
 /**
  * Encounters and their SOAP notes. A note is never overwritten (真正性・保存性): an amendment
@@ -16,7 +22,11 @@ import { ICD10, type AmendmentInput, type Encounter, type EncounterInput, type E
 export class EncounterService {
   constructor(private readonly accounts: AccountService) {}
 
-  async list(caller: Caller, patientId: string, query: { limit?: string | undefined; cursor?: string | undefined }) {
+  async list(
+    caller: Caller,
+    patientId: string,
+    query: { limit?: string | undefined; cursor?: string | undefined },
+  ) {
     await requirePatientAccess(caller.tenant.db, caller, 'clinical.read', patientId);
     const limit = pageLimit(query.limit);
     const after = decodeCursor(query.cursor, ['time', 'uuid']);
@@ -25,23 +35,40 @@ export class EncounterService {
       let select = trx.selectFrom('encounters').selectAll().where('patient_id', '=', patientId);
       if (after !== null) {
         const [startedAt = '', id = ''] = after;
-        select = select.where((eb) => eb.or([
-          eb('started_at', '<', new Date(startedAt)),
-          eb.and([eb('started_at', '=', new Date(startedAt)), eb('id', '<', id)]),
-        ]));
+        select = select.where((eb) =>
+          eb.or([
+            eb('started_at', '<', new Date(startedAt)),
+            eb.and([eb('started_at', '=', new Date(startedAt)), eb('id', '<', id)]),
+          ]),
+        );
       }
-      const rows = await select.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+      const rows = await select
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
       const page = rows.slice(0, limit);
-      const versions = await loadVersions(trx, page.map((row) => [row.id, row.current_version]));
+      const versions = await loadVersions(
+        trx,
+        page.map((row) => [row.id, row.current_version]),
+      );
       await recordAudit(trx, {
-        actorId: caller.userId, actorRole: caller.role, action: 'encounter.list', patientId,
-        requestId: caller.requestId, details: { count: page.length },
+        actorId: caller.userId,
+        actorRole: caller.role,
+        action: 'encounter.list',
+        patientId,
+        requestId: caller.requestId,
+        details: { count: page.length },
       });
       const last = page[page.length - 1];
       return {
-        items: page.map((row) => toEncounter(row, versionOf(versions, row.id, row.current_version))),
-        nextCursor: rows.length > limit && last !== undefined
-          ? encodeCursor([last.started_at.toISOString(), last.id]) : null,
+        items: page.map((row) =>
+          toEncounter(row, versionOf(versions, row.id, row.current_version)),
+        ),
+        nextCursor:
+          rows.length > limit && last !== undefined
+            ? encodeCursor([last.started_at.toISOString(), last.id])
+            : null,
       };
     });
   }
@@ -54,15 +81,33 @@ export class EncounterService {
     const now = new Date();
 
     return caller.tenant.transaction(async (trx) => {
-      const row = await trx.insertInto('encounters').values({
-        id, patient_id: patientId, type: input.type, started_at: input.startedAt, ended_at: null,
-        clinician_id: caller.userId, clinician_name: author, practitioner_id: null, organization_id: null,
-        current_version: 1, created_at: now, updated_at: now,
-      }).returningAll().executeTakeFirstOrThrow();
+      const row = await trx
+        .insertInto('encounters')
+        .values({
+          id,
+          patient_id: patientId,
+          type: input.type,
+          started_at: input.startedAt,
+          ended_at: null,
+          clinician_id: caller.userId,
+          clinician_name: author,
+          practitioner_id: null,
+          organization_id: null,
+          current_version: 1,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
       await insertVersion(trx, id, 1, input, { id: caller.userId, name: author }, null, now);
       await recordAudit(trx, {
-        actorId: caller.userId, actorRole: caller.role, action: 'encounter.create', patientId,
-        resourceType: 'Encounter', resourceId: id, requestId: caller.requestId,
+        actorId: caller.userId,
+        actorRole: caller.role,
+        action: 'encounter.create',
+        patientId,
+        resourceType: 'Encounter',
+        resourceId: id,
+        requestId: caller.requestId,
       });
       const versions = await loadVersions(trx, [[id, 1]]);
       return toEncounter(row, versionOf(versions, id, 1));
@@ -74,12 +119,20 @@ export class EncounterService {
     await requirePatientAccess(caller.tenant.db, caller, 'clinical.read', patientId);
 
     return caller.tenant.transaction(async (trx) => {
-      const row = await trx.selectFrom('encounters').selectAll().where('id', '=', encounterId)
+      const row = await trx
+        .selectFrom('encounters')
+        .selectAll()
+        .where('id', '=', encounterId)
         .executeTakeFirstOrThrow();
       const all = await loadVersions(trx, [[encounterId, null]]);
       await recordAudit(trx, {
-        actorId: caller.userId, actorRole: caller.role, action: 'encounter.read', patientId,
-        resourceType: 'Encounter', resourceId: encounterId, requestId: caller.requestId,
+        actorId: caller.userId,
+        actorRole: caller.role,
+        action: 'encounter.read',
+        patientId,
+        resourceType: 'Encounter',
+        resourceId: encounterId,
+        requestId: caller.requestId,
       });
       const versions = all.get(encounterId) ?? [];
       return { ...toEncounter(row, versionOf(all, encounterId, row.current_version)), versions };
@@ -96,24 +149,47 @@ export class EncounterService {
 
     return caller.tenant.transaction(async (trx) => {
       // The conditional update is the lock: two amendments of one version cannot both land.
-      const row = await trx.updateTable('encounters').set({ current_version: version, updated_at: now })
-        .where('id', '=', encounterId).where('current_version', '=', input.baseVersion)
-        .returningAll().executeTakeFirst();
+      const row = await trx
+        .updateTable('encounters')
+        .set({ current_version: version, updated_at: now })
+        .where('id', '=', encounterId)
+        .where('current_version', '=', input.baseVersion)
+        .returningAll()
+        .executeTakeFirst();
       if (row === undefined) throw new AppError('version_conflict');
-      await insertVersion(trx, encounterId, version, input, { id: caller.userId, name: author },
-        input.reason, now);
+      await insertVersion(
+        trx,
+        encounterId,
+        version,
+        input,
+        { id: caller.userId, name: author },
+        input.reason,
+        now,
+      );
       await recordAudit(trx, {
-        actorId: caller.userId, actorRole: caller.role, action: 'encounter.amend', patientId,
-        resourceType: 'Encounter', resourceId: encounterId, requestId: caller.requestId, details: { version },
+        actorId: caller.userId,
+        actorRole: caller.role,
+        action: 'encounter.amend',
+        patientId,
+        resourceType: 'Encounter',
+        resourceId: encounterId,
+        requestId: caller.requestId,
+        details: { version },
       });
       const all = await loadVersions(trx, [[encounterId, null]]);
-      return { ...toEncounter(row, versionOf(all, encounterId, version)), versions: all.get(encounterId) ?? [] };
+      return {
+        ...toEncounter(row, versionOf(all, encounterId, version)),
+        versions: all.get(encounterId) ?? [],
+      };
     });
   }
 
   private async patientOf(caller: Caller, encounterId: string): Promise<string> {
-    const row = await caller.tenant.db.selectFrom('encounters').select('patient_id')
-      .where('id', '=', encounterId).executeTakeFirst();
+    const row = await caller.tenant.db
+      .selectFrom('encounters')
+      .select('patient_id')
+      .where('id', '=', encounterId)
+      .executeTakeFirst();
     if (row === undefined) throw new AppError('not_found');
     return row.patient_id;
   }
@@ -130,43 +206,89 @@ function checkDiagnoses(diagnoses: EncounterInput['diagnoses']): void {
   const problems = diagnoses.flatMap((diagnosis, index) =>
     (diagnosis.codeSystem ?? null) === null && !ICD10.test(diagnosis.code)
       ? [{ path: `/diagnoses/${index}/code`, message: 'must be an ICD-10 code such as J06.9' }]
-      : []);
+      : [],
+  );
   if (problems.length > 0) throw new AppError('validation_failed', undefined, problems);
 }
 
-export async function insertVersion(trx: Kysely<TenantDatabase>, encounterId: string, version: number,
+export async function insertVersion(
+  trx: Kysely<TenantDatabase>,
+  encounterId: string,
+  version: number,
   input: { note: EncounterInput['note']; diagnoses: EncounterInput['diagnoses'] },
-  author: { id: string | null; name: string }, reason: string | null, at: Date): Promise<void> {
-  await trx.insertInto('encounter_versions').values({
-    encounter_id: encounterId, version, ...input.note, author_id: author.id, author_name: author.name,
-    reason, created_at: at,
-  }).execute();
+  author: { id: string | null; name: string },
+  reason: string | null,
+  at: Date,
+): Promise<void> {
+  await trx
+    .insertInto('encounter_versions')
+    .values({
+      encounter_id: encounterId,
+      version,
+      ...input.note,
+      author_id: author.id,
+      author_name: author.name,
+      reason,
+      created_at: at,
+    })
+    .execute();
   if (input.diagnoses.length === 0) return;
-  await trx.insertInto('diagnoses').values(input.diagnoses.map((diagnosis, position) => ({
-    id: crypto.randomUUID(), encounter_id: encounterId, version, position, code: diagnosis.code,
-    name: diagnosis.name, code_system: diagnosis.codeSystem ?? null,
-  }))).execute();
+  await trx
+    .insertInto('diagnoses')
+    .values(
+      input.diagnoses.map((diagnosis, position) => ({
+        id: crypto.randomUUID(),
+        encounter_id: encounterId,
+        version,
+        position,
+        code: diagnosis.code,
+        name: diagnosis.name,
+        code_system: diagnosis.codeSystem ?? null,
+      })),
+    )
+    .execute();
 }
 
 /** Versions with their diagnoses, by encounter; `null` as version loads every version. */
-async function loadVersions(trx: Kysely<TenantDatabase>, wanted: [string, number | null][])
-  : Promise<Map<string, EncounterVersion[]>> {
+async function loadVersions(
+  trx: Kysely<TenantDatabase>,
+  wanted: [string, number | null][],
+): Promise<Map<string, EncounterVersion[]>> {
   const result = new Map<string, EncounterVersion[]>();
   if (wanted.length === 0) return result;
-  const rows = await trx.selectFrom('encounter_versions').selectAll()
-    .where((eb) => eb.or(wanted.map(([id, version]) => version === null
-      ? eb('encounter_id', '=', id)
-      : eb.and([eb('encounter_id', '=', id), eb('version', '=', version)]))))
-    .orderBy('encounter_id').orderBy('version').execute();
-  const diagnoses = await trx.selectFrom('diagnoses').selectAll()
+  const rows = await trx
+    .selectFrom('encounter_versions')
+    .selectAll()
+    .where((eb) =>
+      eb.or(
+        wanted.map(([id, version]) =>
+          version === null
+            ? eb('encounter_id', '=', id)
+            : eb.and([eb('encounter_id', '=', id), eb('version', '=', version)]),
+        ),
+      ),
+    )
+    .orderBy('encounter_id')
+    .orderBy('version')
+    .execute();
+  const diagnoses = await trx
+    .selectFrom('diagnoses')
+    .selectAll()
     .where('encounter_id', 'in', [...new Set(wanted.map(([id]) => id))])
-    .orderBy('position').execute();
+    .orderBy('position')
+    .execute();
   for (const row of rows) {
     const list = result.get(row.encounter_id) ?? [];
     list.push({
       version: row.version,
-      note: { subjective: row.subjective, objective: row.objective, assessment: row.assessment, plan: row.plan },
-      diagnoses: diagnoses.filter((d) => d.encounter_id === row.encounter_id && d.version === row.version)
+      note: {
+        subjective: row.subjective,
+        objective: row.objective,
+        assessment: row.assessment,
+        plan: row.plan,
+      },
+      diagnoses: diagnoses
+        .filter((d) => d.encounter_id === row.encounter_id && d.version === row.version)
         .map((d) => ({ code: d.code, name: d.name, codeSystem: d.code_system })),
       authorId: row.author_id,
       authorName: row.author_name,
@@ -178,7 +300,11 @@ async function loadVersions(trx: Kysely<TenantDatabase>, wanted: [string, number
   return result;
 }
 
-function versionOf(all: Map<string, EncounterVersion[]>, id: string, version: number): EncounterVersion {
+function versionOf(
+  all: Map<string, EncounterVersion[]>,
+  id: string,
+  version: number,
+): EncounterVersion {
   const found = all.get(id)?.find((v) => v.version === version);
   if (found === undefined) throw new Error('an encounter lost its current version');
   return found;

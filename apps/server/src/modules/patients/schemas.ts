@@ -28,10 +28,21 @@ export const PatientInput = Type.Object(
     familyNameKana: text(100),
     givenNameKana: text(100),
     birthDate: Type.String({ format: 'date' }),
-    sex: Type.Union([Type.Literal('male'), Type.Literal('female'), Type.Literal('other'), Type.Literal('unknown')]),
-    phone: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9０-９+()\\- ]{1,20}$' }), Type.Null()])),
-    email: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()])),
-    postalCode: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9０-９]{3}-?[0-9０-９]{4}$' }), Type.Null()])),
+    sex: Type.Union([
+      Type.Literal('male'),
+      Type.Literal('female'),
+      Type.Literal('other'),
+      Type.Literal('unknown'),
+    ]),
+    phone: Type.Optional(
+      Type.Union([Type.String({ pattern: '^[0-9０-９+()\\- ]{1,20}$' }), Type.Null()]),
+    ),
+    email: Type.Optional(
+      Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()]),
+    ),
+    postalCode: Type.Optional(
+      Type.Union([Type.String({ pattern: '^[0-9０-９]{3}-?[0-9０-９]{4}$' }), Type.Null()]),
+    ),
     address: Type.Optional(nullableText(300)),
     insurance: Type.Optional(Type.Union([Insurance, Type.Null()])),
     version: Type.Optional(Type.Integer({ minimum: 1 })),

@@ -19,41 +19,61 @@ export async function listPatients(caller: Caller, query: PatientQuery) {
   const { db } = caller.tenant;
   await requireRole(db, caller, 'patient.list');
   const limit = pageLimit(query.limit);
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, ['text', 'uuid']);
 
   return caller.tenant.transaction(async (trx) => {
     let select = trx.selectFrom('patients').selectAll('patients');
     if (caller.role === 'doctor' || caller.role === 'nurse') {
-      select = select.where((eb) => eb.exists(eb.selectFrom('care_team').select('care_team.id')
-        .whereRef('care_team.patient_id', '=', 'patients.id')
-        .where('care_team.staff_id', '=', caller.userId)
-        .where('care_team.ended_at', 'is', null)));
+      select = select.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('care_team')
+            .select('care_team.id')
+            .whereRef('care_team.patient_id', '=', 'patients.id')
+            .where('care_team.staff_id', '=', caller.userId)
+            .where('care_team.ended_at', 'is', null),
+        ),
+      );
     }
     if (query.kana !== undefined) {
       const prefix = `${escapeLike(toKatakana(query.kana.trim()))}%`;
-      select = select.where((eb) => eb.or([
-        eb('family_name_kana', 'like', prefix), eb('given_name_kana', 'like', prefix),
-        eb('family_name', 'ilike', prefix), eb('given_name', 'ilike', prefix),
-      ]));
+      select = select.where((eb) =>
+        eb.or([
+          eb('family_name_kana', 'like', prefix),
+          eb('given_name_kana', 'like', prefix),
+          eb('family_name', 'ilike', prefix),
+          eb('given_name', 'ilike', prefix),
+        ]),
+      );
     }
     if (after !== null) {
       const [sortName = '', id = ''] = after;
-      select = select.where((eb) => eb.or([
-        eb('sort_name', '>', sortName),
-        eb.and([eb('sort_name', '=', sortName), eb('id', '>', id)]),
-      ]));
+      select = select.where((eb) =>
+        eb.or([
+          eb('sort_name', '>', sortName),
+          eb.and([eb('sort_name', '=', sortName), eb('id', '>', id)]),
+        ]),
+      );
     }
-    const rows = await select.orderBy('sort_name').orderBy('id').limit(limit + 1).execute();
+    const rows = await select
+      .orderBy('sort_name')
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
 
     await recordAudit(trx, {
-      actorId: caller.userId, actorRole: caller.role, action: 'patient.list', requestId: caller.requestId,
+      actorId: caller.userId,
+      actorRole: caller.role,
+      action: 'patient.list',
+      requestId: caller.requestId,
       details: { count: page.length, patientIds: page.map((row) => row.id) },
     });
     return {
       items: page.map(toPatient),
-      nextCursor: rows.length > limit && last !== undefined ? encodeCursor([last.sort_name, last.id]) : null,
+      nextCursor:
+        rows.length > limit && last !== undefined ? encodeCursor([last.sort_name, last.id]) : null,
     };
   });
 }
@@ -65,13 +85,27 @@ export async function createPatient(caller: Caller, input: PatientInput): Promis
   const id = crypto.randomUUID();
 
   return caller.tenant.transaction(async (trx) => {
-    const row = await trx.insertInto('patients')
-      .values({ id, version: 1, ...values, created_at: now, updated_at: now, created_by: caller.userId,
-        updated_by: caller.userId })
-      .returningAll().executeTakeFirstOrThrow();
+    const row = await trx
+      .insertInto('patients')
+      .values({
+        id,
+        version: 1,
+        ...values,
+        created_at: now,
+        updated_at: now,
+        created_by: caller.userId,
+        updated_by: caller.userId,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await recordAudit(trx, {
-      actorId: caller.userId, actorRole: caller.role, action: 'patient.create', patientId: id,
-      resourceType: 'Patient', resourceId: id, requestId: caller.requestId,
+      actorId: caller.userId,
+      actorRole: caller.role,
+      action: 'patient.create',
+      patientId: id,
+      resourceType: 'Patient',
+      resourceId: id,
+      requestId: caller.requestId,
     });
     return toPatient(row);
   });
@@ -81,31 +115,57 @@ export async function getPatient(caller: Caller, id: string): Promise<Patient> {
   await requirePatientAccess(caller.tenant.db, caller, 'patient.read', id);
 
   return caller.tenant.transaction(async (trx) => {
-    const row = await trx.selectFrom('patients').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await trx
+      .selectFrom('patients')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (row === undefined) throw new AppError('not_found');
     await recordAudit(trx, {
-      actorId: caller.userId, actorRole: caller.role, action: 'patient.read', patientId: id,
-      resourceType: 'Patient', resourceId: id, requestId: caller.requestId,
+      actorId: caller.userId,
+      actorRole: caller.role,
+      action: 'patient.read',
+      patientId: id,
+      resourceType: 'Patient',
+      resourceId: id,
+      requestId: caller.requestId,
     });
     return toPatient(row);
   });
 }
 
 /** Optimistic concurrency: the write names the version it read; a stale one gets 409. */
-export async function updatePatient(caller: Caller, id: string, input: PatientInput,
-  expectedVersion: number): Promise<Patient> {
+export async function updatePatient(
+  caller: Caller,
+  id: string,
+  input: PatientInput,
+  expectedVersion: number,
+): Promise<Patient> {
   await requirePatientAccess(caller.tenant.db, caller, 'patient.update', id);
   const values = toColumns(input);
 
   return caller.tenant.transaction(async (trx) => {
-    const row = await trx.updateTable('patients')
-      .set({ ...values, version: expectedVersion + 1, updated_at: new Date(), updated_by: caller.userId })
-      .where('id', '=', id).where('version', '=', expectedVersion)
-      .returningAll().executeTakeFirst();
+    const row = await trx
+      .updateTable('patients')
+      .set({
+        ...values,
+        version: expectedVersion + 1,
+        updated_at: new Date(),
+        updated_by: caller.userId,
+      })
+      .where('id', '=', id)
+      .where('version', '=', expectedVersion)
+      .returningAll()
+      .executeTakeFirst();
     if (row === undefined) throw new AppError('version_conflict');
     await recordAudit(trx, {
-      actorId: caller.userId, actorRole: caller.role, action: 'patient.update', patientId: id,
-      resourceType: 'Patient', resourceId: id, requestId: caller.requestId,
+      actorId: caller.userId,
+      actorRole: caller.role,
+      action: 'patient.update',
+      patientId: id,
+      resourceType: 'Patient',
+      resourceId: id,
+      requestId: caller.requestId,
       details: { version: row.version },
     });
     return toPatient(row);
@@ -125,8 +185,10 @@ function toColumns(input: PatientInput) {
   const problems: FieldError[] = [];
   const familyNameKana = toKatakana(input.familyNameKana.trim());
   const givenNameKana = toKatakana(input.givenNameKana.trim());
-  if (!KATAKANA.test(familyNameKana)) problems.push({ path: '/familyNameKana', message: 'must be katakana' });
-  if (!KATAKANA.test(givenNameKana)) problems.push({ path: '/givenNameKana', message: 'must be katakana' });
+  if (!KATAKANA.test(familyNameKana))
+    problems.push({ path: '/familyNameKana', message: 'must be katakana' });
+  if (!KATAKANA.test(givenNameKana))
+    problems.push({ path: '/givenNameKana', message: 'must be katakana' });
 
   const birth = new Date(`${input.birthDate}T00:00:00Z`);
   if (birth.getTime() > Date.now() || birth.getUTCFullYear() < 1870) {
@@ -135,7 +197,8 @@ function toColumns(input: PatientInput) {
   let insurerNumber: string | null = null;
   if (input.insurance != null) {
     const parsed = parseInsurerNumber(input.insurance.insurerNumber);
-    if ('problem' in parsed) problems.push({ path: '/insurance/insurerNumber', message: parsed.problem });
+    if ('problem' in parsed)
+      problems.push({ path: '/insurance/insurerNumber', message: parsed.problem });
     else insurerNumber = parsed.value;
   }
   if (problems.length > 0) throw new AppError('validation_failed', undefined, problems);
@@ -157,12 +220,17 @@ function toColumns(input: PatientInput) {
     insurer_number: insurerNumber,
     insurance_symbol: input.insurance?.symbol ?? null,
     insurance_number: input.insurance == null ? null : input.insurance.number.normalize('NFKC'),
-    insurance_branch: input.insurance?.branch == null ? null : normalizeDigits(input.insurance.branch),
+    insurance_branch:
+      input.insurance?.branch == null ? null : normalizeDigits(input.insurance.branch),
   };
 }
 
-export function sortName(familyName: string, givenName: string, familyKana: string | null,
-  givenKana: string | null): string {
+export function sortName(
+  familyName: string,
+  givenName: string,
+  familyKana: string | null,
+  givenKana: string | null,
+): string {
   return familyKana !== null && givenKana !== null
     ? `${familyKana} ${givenKana}`
     : `${familyName} ${givenName}`.toUpperCase();
@@ -186,12 +254,15 @@ export function toPatient(row: Selectable<PatientsTable>): Patient {
     email: row.email,
     postalCode: row.postal_code,
     address: row.address,
-    insurance: row.insurer_number === null || row.insurance_number === null ? null : {
-      insurerNumber: row.insurer_number,
-      symbol: row.insurance_symbol,
-      number: row.insurance_number,
-      branch: row.insurance_branch,
-    },
+    insurance:
+      row.insurer_number === null || row.insurance_number === null
+        ? null
+        : {
+            insurerNumber: row.insurer_number,
+            symbol: row.insurance_symbol,
+            number: row.insurance_number,
+            branch: row.insurance_branch,
+          },
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

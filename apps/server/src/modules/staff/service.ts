@@ -76,7 +76,10 @@ export class AccountService {
     return account;
   }
 
-  async findByEmail(tenantId: string, email: string): Promise<(Account & { passwordHash: string }) | null> {
+  async findByEmail(
+    tenantId: string,
+    email: string,
+  ): Promise<(Account & { passwordHash: string }) | null> {
     const row = await this.db.control
       .selectFrom('users')
       .selectAll()
@@ -100,23 +103,41 @@ export class AccountService {
    * Changes role or status. The clinic always keeps an active admin, and nobody raises or
    * lowers their own rights (another admin must).
    */
-  async update(tenantId: string, before: Account, change: { role?: Role | undefined;
-    status?: Account['status'] | undefined }, actorId: string): Promise<Account> {
+  async update(
+    tenantId: string,
+    before: Account,
+    change: { role?: Role | undefined; status?: Account['status'] | undefined },
+    actorId: string,
+  ): Promise<Account> {
     const role = change.role ?? before.role;
     const status = change.status ?? before.status;
     if (before.id === actorId && (role !== before.role || status !== before.status)) {
       throw new AppError('forbidden', 'You cannot change your own role or status.');
     }
     return this.db.control.transaction().execute(async (trx) => {
-      const losesAdmin = before.role === 'admin' && before.status === 'active' && (role !== 'admin' || status !== 'active');
+      const losesAdmin =
+        before.role === 'admin' &&
+        before.status === 'active' &&
+        (role !== 'admin' || status !== 'active');
       if (losesAdmin) {
         // Counted inside the transaction, under row locks, so two demotions cannot both pass.
-        const admins = await trx.selectFrom('users').select('id').where('tenant_id', '=', tenantId)
-          .where('role', '=', 'admin').where('status', '=', 'active').forUpdate().execute();
+        const admins = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('role', '=', 'admin')
+          .where('status', '=', 'active')
+          .forUpdate()
+          .execute();
         if (admins.length <= 1) throw new AppError('last_admin');
       }
-      const row = await trx.updateTable('users').set({ role, status, updated_at: new Date() })
-        .where('tenant_id', '=', tenantId).where('id', '=', before.id).returningAll().executeTakeFirstOrThrow();
+      const row = await trx
+        .updateTable('users')
+        .set({ role, status, updated_at: new Date() })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       return toAccount(row);
     });
   }
@@ -125,21 +146,37 @@ export class AccountService {
   async setPassword(tenantId: string, id: string, password: string): Promise<void> {
     const problem = passwordProblem(password);
     if (problem !== null) throw invalid('/newPassword', problem);
-    await this.db.control.updateTable('users')
-      .set({ password_hash: await hashPassword(password), must_change_password: false,
-        password_changed_at: new Date(), updated_at: new Date() })
-      .where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    await this.db.control
+      .updateTable('users')
+      .set({
+        password_hash: await hashPassword(password),
+        must_change_password: false,
+        password_changed_at: new Date(),
+        updated_at: new Date(),
+      })
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .execute();
   }
 
   async passwordHash(tenantId: string, id: string): Promise<string | null> {
-    const row = await this.db.control.selectFrom('users').select('password_hash')
-      .where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    const row = await this.db.control
+      .selectFrom('users')
+      .select('password_hash')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row?.password_hash ?? null;
   }
 
   async list(tenantId: string): Promise<Account[]> {
-    const rows = await this.db.control.selectFrom('users').selectAll().where('tenant_id', '=', tenantId)
-      .where('role', '!=', 'patient').orderBy('display_name').execute();
+    const rows = await this.db.control
+      .selectFrom('users')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('role', '!=', 'patient')
+      .orderBy('display_name')
+      .execute();
     return rows.map(toAccount);
   }
 
@@ -159,9 +196,17 @@ export function normalizeEmail(email: string): string {
   return email.trim().normalize('NFKC').toLowerCase();
 }
 
-function toAccount(row: { id: string; tenant_id: string; email: string; role: Role; display_name: string;
-  status: 'active' | 'deactivated'; patient_id: string | null; must_change_password: boolean;
-  mfa_enrolled_at: Date | null }): Account {
+function toAccount(row: {
+  id: string;
+  tenant_id: string;
+  email: string;
+  role: Role;
+  display_name: string;
+  status: 'active' | 'deactivated';
+  patient_id: string | null;
+  must_change_password: boolean;
+  mfa_enrolled_at: Date | null;
+}): Account {
   return {
     id: row.id,
     tenantId: row.tenant_id,

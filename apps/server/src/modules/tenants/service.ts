@@ -39,22 +39,35 @@ export class TenantService {
     await this.db.migrateTenant(tenant.schemaName);
     await this.db.control
       .insertInto('tenants')
-      .values({ id: tenant.id, code, name: tenant.name, schema_name: tenant.schemaName, status: 'active' })
+      .values({
+        id: tenant.id,
+        code,
+        name: tenant.name,
+        schema_name: tenant.schemaName,
+        status: 'active',
+      })
       .execute();
     return tenant;
   }
 
   /** Suspends or reactivates a clinic; the caller ends its sessions. */
   async setStatus(code: string, status: Tenant['status']): Promise<Tenant> {
-    const row = await this.db.control.updateTable('tenants').set({ status }).where('code', '=', code)
-      .returningAll().executeTakeFirst();
+    const row = await this.db.control
+      .updateTable('tenants')
+      .set({ status })
+      .where('code', '=', code)
+      .returningAll()
+      .executeTakeFirst();
     if (row === undefined) throw new AppError('not_found', `no tenant ${code}`);
     this.byId.delete(row.id);
     return toTenant(row);
   }
 
   async findByCode(code: string): Promise<Tenant | null> {
-    const row = await this.db.control.selectFrom('tenants').selectAll().where('code', '=', code)
+    const row = await this.db.control
+      .selectFrom('tenants')
+      .selectAll()
+      .where('code', '=', code)
       .executeTakeFirst();
     return row === undefined ? null : toTenant(row);
   }
@@ -63,7 +76,10 @@ export class TenantService {
   async findById(id: string): Promise<Tenant | null> {
     const hit = this.byId.get(id);
     if (hit !== undefined && hit.until > Date.now()) return hit.tenant;
-    const row = await this.db.control.selectFrom('tenants').selectAll().where('id', '=', id)
+    const row = await this.db.control
+      .selectFrom('tenants')
+      .selectAll()
+      .where('id', '=', id)
       .executeTakeFirst();
     if (row === undefined) return null;
     const tenant = toTenant(row);
@@ -86,7 +102,18 @@ export class TenantService {
   }
 }
 
-function toTenant(row: { id: string; code: string; name: string; schema_name: string;
-  status: Tenant['status'] }): Tenant {
-  return { id: row.id, code: row.code, name: row.name, schemaName: row.schema_name, status: row.status };
+function toTenant(row: {
+  id: string;
+  code: string;
+  name: string;
+  schema_name: string;
+  status: Tenant['status'];
+}): Tenant {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    schemaName: row.schema_name,
+    status: row.status,
+  };
 }

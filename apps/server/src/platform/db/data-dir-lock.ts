@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export class DataDirBusyError extends Error {
-  constructor(readonly holder: string, readonly pid: number) {
+  constructor(
+    readonly holder: string,
+    readonly pid: number,
+  ) {
     super(
       `the embedded database in this data folder is in use by ${holder} (pid ${pid}). ` +
         'Stop it first, or run both against PostgreSQL by setting DATABASE_URL.',
@@ -27,7 +30,10 @@ export function acquireDataDirLock(dataDir: string, holder: string): DataDirLock
   const file = path.resolve(dataDir, 'pglite.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, holder }), { flag: 'wx', mode: 0o600 });
+      fs.writeFileSync(file, JSON.stringify({ pid: process.pid, holder }), {
+        flag: 'wx',
+        mode: 0o600,
+      });
       heldHere.add(file);
       let released = false;
       return {
@@ -43,7 +49,10 @@ export function acquireDataDirLock(dataDir: string, holder: string): DataDirLock
       const current = readLock(file);
       // A lock with our own pid is stale (a container restarts with the same pid) unless this
       // process really holds it: then a second open in this process is refused like any other.
-      if (current !== null && (current.pid === process.pid ? heldHere.has(file) : isAlive(current.pid))) {
+      if (
+        current !== null &&
+        (current.pid === process.pid ? heldHere.has(file) : isAlive(current.pid))
+      ) {
         throw new DataDirBusyError(current.holder, current.pid);
       }
       fs.rmSync(file, { force: true });
@@ -56,7 +65,10 @@ function readLock(file: string): { pid: number; holder: string } | null {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown; holder?: unknown };
     if (typeof parsed.pid !== 'number') return null;
-    return { pid: parsed.pid, holder: typeof parsed.holder === 'string' ? parsed.holder : 'another process' };
+    return {
+      pid: parsed.pid,
+      holder: typeof parsed.holder === 'string' ? parsed.holder : 'another process',
+    };
   } catch {
     return null;
   }

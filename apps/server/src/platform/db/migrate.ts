@@ -39,7 +39,9 @@ export async function migrateSchema(
   for (const migration of migrations) {
     const ran = await db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(hashtext(${schema}))`.execute(trx);
-      const done = await sql<{ version: number }>`select version from ${sql.raw(s)}.schema_migrations
+      const done = await sql<{
+        version: number;
+      }>`select version from ${sql.raw(s)}.schema_migrations
         where version = ${migration.version}`.execute(trx);
       if (done.rows.length > 0) return false;
       for (const statement of migration.statements(s)) await sql.raw(statement).execute(trx);

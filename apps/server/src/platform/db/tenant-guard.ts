@@ -47,7 +47,8 @@ class SchemaChecker extends OperationNodeTransformer {
     node: SchemableIdentifierNode,
     queryId: PluginTransformQueryArgs['queryId'],
   ): SchemableIdentifierNode {
-    if (node.schema !== undefined && node.schema.name !== this.schema) throw new CrossTenantQueryError();
+    if (node.schema !== undefined && node.schema.name !== this.schema)
+      throw new CrossTenantQueryError();
     return super.transformSchemableIdentifier(node, queryId);
   }
 }

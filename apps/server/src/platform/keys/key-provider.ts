@@ -46,7 +46,10 @@ export class LocalKeyProvider implements KeyProvider {
     const nonce = crypto.randomBytes(NONCE_BYTES);
     const cipher = crypto.createCipheriv('aes-256-gcm', this.kek, nonce).setAAD(WRAP_AAD);
     const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return Promise.resolve({ plaintext, wrapped: Buffer.concat([nonce, cipher.getAuthTag(), body]) });
+    return Promise.resolve({
+      plaintext,
+      wrapped: Buffer.concat([nonce, cipher.getAuthTag(), body]),
+    });
   }
 
   unwrap(wrapped: Buffer): Promise<Buffer> {

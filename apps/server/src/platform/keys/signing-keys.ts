@@ -46,7 +46,10 @@ export async function loadSigningKeys(file: string | null, dataDir: string): Pro
   if (file === null && !fs.existsSync(keyPath)) {
     fs.mkdirSync(path.dirname(keyPath), { recursive: true, mode: 0o700 });
     try {
-      fs.writeFileSync(keyPath, JSON.stringify({ keys: [await newSigningJwk()] }, null, 2), { mode: 0o600, flag: 'wx' });
+      fs.writeFileSync(keyPath, JSON.stringify({ keys: [await newSigningJwk()] }, null, 2), {
+        mode: 0o600,
+        flag: 'wx',
+      });
       generated = true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -86,7 +89,15 @@ async function read(keyPath: string): Promise<Loaded> {
   const publicKeys = new Map<string, CryptoKey>();
   const jwks: JWK[] = [];
   for (const jwk of keyFile.keys) {
-    const publicJwk = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, kid: jwk.kid, alg: SIGNING_ALG, use: 'sig' };
+    const publicJwk = {
+      kty: jwk.kty,
+      crv: jwk.crv,
+      x: jwk.x,
+      y: jwk.y,
+      kid: jwk.kid,
+      alg: SIGNING_ALG,
+      use: 'sig',
+    };
     publicKeys.set(jwk.kid, (await importJWK(publicJwk, SIGNING_ALG)) as CryptoKey);
     jwks.push(publicJwk);
   }
@@ -104,7 +115,10 @@ export async function newSigningJwk(): Promise<StoredKey & { created: string }> 
  * Appends a new signing key. Keys replaced more than the longest token lifetime ago are dropped:
  * no live token can still need them. The file is replaced atomically.
  */
-export async function rotateSigningKeys(keyPath: string, now = Date.now()): Promise<{ kid: string; dropped: number }> {
+export async function rotateSigningKeys(
+  keyPath: string,
+  now = Date.now(),
+): Promise<{ kid: string; dropped: number }> {
   const keyFile = JSON.parse(fs.readFileSync(keyPath, 'utf8')) as KeyFile;
   const fresh = await newSigningJwk();
   const kept = keyFile.keys.filter((key, index) => {

@@ -5,10 +5,17 @@ import type { Store } from './store.js';
 export class RedisStore implements Store {
   readonly kind = 'redis';
 
-  private constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   static async connect(url: string, prefix = 'mc:'): Promise<RedisStore> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: false,
+    });
     await redis.connect();
     return new RedisStore(redis, prefix);
   }
@@ -31,7 +38,13 @@ export class RedisStore implements Store {
   }
 
   async setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean> {
-    const result = await this.redis.set(this.prefix + key, value, 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
+    const result = await this.redis.set(
+      this.prefix + key,
+      value,
+      'EX',
+      Math.max(1, Math.ceil(ttlSeconds)),
+      'NX',
+    );
     return result === 'OK';
   }
 
