@@ -9,6 +9,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   redisUrl: string | null;
+  /** Namespace of every key in Redis: deployments (or test runs) sharing one Redis stay apart. */
+  redisPrefix: string;
   allowedOrigins: string[];
   trustedProxies: string[];
   cookieSecure: boolean;
@@ -101,6 +103,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('REDIS_URL must be a redis:// or rediss:// URL');
   }
 
+  if (!/^[A-Za-z0-9:_-]{1,40}$/.test(read('MEDICONNECT_REDIS_PREFIX') ?? 'mc:')) {
+    problems.push('MEDICONNECT_REDIS_PREFIX must be 1-40 characters of A-Z, a-z, 0-9, :, _ or -');
+  }
   const cookieSecure = boolean(
     read('MEDICONNECT_COOKIE_SECURE'),
     true,
@@ -124,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: path.resolve(read('MEDICONNECT_DATA_DIR') ?? './data'),
     databaseUrl,
     redisUrl,
+    redisPrefix: read('MEDICONNECT_REDIS_PREFIX') ?? 'mc:',
     allowedOrigins,
     trustedProxies: (read('MEDICONNECT_TRUSTED_PROXIES') ?? '')
       .split(',')

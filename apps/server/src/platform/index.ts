@@ -29,7 +29,7 @@ export async function openPlatform(
   });
   try {
     await db.migrateControl();
-    const store = await openStore(config.redisUrl);
+    const store = await openStore(config.redisUrl, config.redisPrefix);
     const keys = await loadSigningKeys(config.signingKeysFile, config.dataDir);
     // The KMS adapter arrives with field encryption (issue 5); production refuses `local` today.
     const keyProvider = LocalKeyProvider.open(config.dataDir);

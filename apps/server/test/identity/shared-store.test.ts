@@ -31,6 +31,8 @@ beforeAll(async () => {
     MEDICONNECT_DEMO: 'false',
     MEDICONNECT_PUBLIC_URL: 'http://mediconnect.test',
     MEDICONNECT_LOCKOUT_SECONDS: '600',
+    // Both instances share this namespace, and nothing else in the test run does.
+    MEDICONNECT_REDIS_PREFIX: `shared-${crypto.randomBytes(6).toString('hex')}:`,
   };
   platform = await openPlatform(loadConfig({ ...env, NODE_ENV: 'test' }), {
     holder: 'test',

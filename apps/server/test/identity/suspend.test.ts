@@ -38,7 +38,12 @@ it('suspending a clinic from the command line ends its sessions at once and refu
     ['--import', 'tsx', 'src/cli/main.ts', 'tenant', 'suspend', '--code', clinic.tenant.code],
     {
       cwd: path.resolve(import.meta.dirname, '../..'),
-      env: { PATH: process.env.PATH ?? '', ...env, MEDICONNECT_DATA_DIR: t.dataDir },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...env,
+        MEDICONNECT_DATA_DIR: t.dataDir,
+        MEDICONNECT_REDIS_PREFIX: t.config.redisPrefix,
+      },
     },
   );
   const me = await t.app.inject({

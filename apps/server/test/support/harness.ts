@@ -41,6 +41,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     MEDICONNECT_DATA_DIR: dataDir,
     MEDICONNECT_WEB_DIST: path.join(dataDir, 'no-web'),
     LOG_LEVEL: 'info',
+    // Test files run side by side against one Redis: each app keeps its own keys.
+    MEDICONNECT_REDIS_PREFIX: `test-${crypto.randomBytes(6).toString('hex')}:`,
     // Every test request comes from 127.0.0.1: per-IP limits would throttle the suite itself.
     // The brute-force tests start their own app with the production defaults.
     MEDICONNECT_LOGIN_LIMIT_PER_IP: '1000000',

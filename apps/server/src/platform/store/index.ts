@@ -4,6 +4,6 @@ import type { Store } from './store.js';
 
 export type { Store } from './store.js';
 
-export async function openStore(redisUrl: string | null): Promise<Store> {
-  return redisUrl === null ? new MemoryStore() : RedisStore.connect(redisUrl);
+export async function openStore(redisUrl: string | null, prefix = 'mc:'): Promise<Store> {
+  return redisUrl === null ? new MemoryStore() : RedisStore.connect(redisUrl, prefix);
 }
