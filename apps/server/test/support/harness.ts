@@ -59,13 +59,22 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       callback();
     },
   });
-  const platform = await openPlatform(config, { holder: 'test', logger: createLogger('info', sink),
-    inMemoryDatabase: true });
+  const platform = await openPlatform(config, {
+    holder: 'test',
+    logger: createLogger('info', sink),
+    inMemoryDatabase: true,
+  });
   const { db, store } = platform;
   const services = createServices(platform);
   const app = await buildApp(platform, services);
   return {
-    app, services, db, store, config, logs, dataDir,
+    app,
+    services,
+    db,
+    store,
+    config,
+    logs,
+    dataDir,
     async close() {
       await app.close();
       await platform.close();
@@ -95,12 +104,24 @@ export async function createClinic(t: TestApp): Promise<TestClinic> {
     async staff(role, options = {}) {
       const email = `${role}-${crypto.randomBytes(4).toString('hex')}@${code}.example`;
       const account = await t.services.accounts.create(tenant, {
-        email, role, displayName: `${role} ${code}`, password: PASSWORD, patientId: options.patientId ?? null,
+        email,
+        role,
+        displayName: `${role} ${code}`,
+        password: PASSWORD,
+        patientId: options.patientId ?? null,
       });
-      const login = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login',
-        payload: { tenant: code, email, password: PASSWORD } });
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { tenant: code, email, password: PASSWORD },
+      });
       const done = await completeLogin(t, email, login);
-      return { id: account.id, email, role, token: done.json<{ accessToken: string }>().accessToken };
+      return {
+        id: account.id,
+        email,
+        role,
+        token: done.json<{ accessToken: string }>().accessToken,
+      };
     },
   };
 }
@@ -112,25 +133,48 @@ export function bearer(staff: { token: string }): Record<string, string> {
 /** A valid new-patient body; override what the test is about. */
 export function patientBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    familyName: '試験', givenName: '太郎', familyNameKana: 'シケン', givenNameKana: 'タロウ',
-    birthDate: '1980-05-06', sex: 'male', phone: '090-1111-2222', email: null,
-    postalCode: '100-0001', address: '東京都千代田区1-1',
+    familyName: '試験',
+    givenName: '太郎',
+    familyNameKana: 'シケン',
+    givenNameKana: 'タロウ',
+    birthDate: '1980-05-06',
+    sex: 'male',
+    phone: '090-1111-2222',
+    email: null,
+    postalCode: '100-0001',
+    address: '東京都千代田区1-1',
     insurance: { insurerNumber: '01130012', symbol: '12', number: '345', branch: '01' },
     ...overrides,
   };
 }
 
-export async function createPatient(t: TestApp, clerk: Staff, overrides: Record<string, unknown> = {})
-  : Promise<{ id: string; version: number }> {
-  const response = await t.app.inject({ method: 'POST', url: '/api/v1/patients', headers: bearer(clerk),
-    payload: patientBody(overrides) });
+export async function createPatient(
+  t: TestApp,
+  clerk: Staff,
+  overrides: Record<string, unknown> = {},
+): Promise<{ id: string; version: number }> {
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/patients',
+    headers: bearer(clerk),
+    payload: patientBody(overrides),
+  });
   if (response.statusCode !== 201) throw new Error(`create patient failed: ${response.body}`);
   return response.json();
 }
 
-export async function assignCare(t: TestApp, by: Staff, patientId: string, staffId: string): Promise<void> {
-  const response = await t.app.inject({ method: 'POST', url: `/api/v1/patients/${patientId}/care-team`,
-    headers: bearer(by), payload: { staffId } });
+export async function assignCare(
+  t: TestApp,
+  by: Staff,
+  patientId: string,
+  staffId: string,
+): Promise<void> {
+  const response = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/patients/${patientId}/care-team`,
+    headers: bearer(by),
+    payload: { staffId },
+  });
   if (response.statusCode !== 201) throw new Error(`assign care failed: ${response.body}`);
 }
 
@@ -152,19 +196,39 @@ let passwordHash: Promise<string> | null = null;
  * that halves the bcrypt work per account. Login still goes over HTTP with a real comparison, so
  * every token is a real one; AccountService.create is exercised by createClinic.
  */
-async function insertAccount(t: TestApp, tenant: Tenant, role: Role, patientId: string | null)
-  : Promise<{ id: string; email: string }> {
-  passwordHash ??= import('../../src/modules/auth/passwords.js').then((m) => m.hashPassword(PASSWORD));
+async function insertAccount(
+  t: TestApp,
+  tenant: Tenant,
+  role: Role,
+  patientId: string | null,
+): Promise<{ id: string; email: string }> {
+  passwordHash ??= import('../../src/modules/auth/passwords.js').then((m) =>
+    m.hashPassword(PASSWORD),
+  );
   const id = crypto.randomUUID();
   const email = `${role}-${crypto.randomBytes(4).toString('hex')}@${tenant.code}.example`;
-  await t.db.control.insertInto('users').values({ id, tenant_id: tenant.id, email, password_hash: await passwordHash,
-    role, display_name: `${role} ${tenant.code}`, patient_id: patientId }).execute();
+  await t.db.control
+    .insertInto('users')
+    .values({
+      id,
+      tenant_id: tenant.id,
+      email,
+      password_hash: await passwordHash,
+      role,
+      display_name: `${role} ${tenant.code}`,
+      patient_id: patientId,
+    })
+    .execute();
   return { id, email };
 }
 
 /** Creates an account without logging it in (for tests about login itself). */
-export function createAccount(t: TestApp, clinic: TestClinic, role: Role,
-  options: { patientId?: string } = {}): Promise<{ id: string; email: string }> {
+export function createAccount(
+  t: TestApp,
+  clinic: TestClinic,
+  role: Role,
+  options: { patientId?: string } = {},
+): Promise<{ id: string; email: string }> {
   return insertAccount(t, clinic.tenant, role, options.patientId ?? null);
 }
 
@@ -178,10 +242,18 @@ export interface SignedIn {
 }
 
 /** Logs in over HTTP and keeps what a browser would keep: the token and both cookies. */
-export async function signIn(t: TestApp, tenantCode: string, email: string, password = PASSWORD)
-  : Promise<SignedIn> {
-  const first = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login',
-    headers: { origin: ORIGIN }, payload: { tenant: tenantCode, email, password } });
+export async function signIn(
+  t: TestApp,
+  tenantCode: string,
+  email: string,
+  password = PASSWORD,
+): Promise<SignedIn> {
+  const first = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    headers: { origin: ORIGIN },
+    payload: { tenant: tenantCode, email, password },
+  });
   const response = await completeLogin(t, email, first);
   return {
     response,
@@ -205,17 +277,27 @@ export async function createFastClinic(t: TestApp): Promise<TestClinic> {
 }
 
 /** Calls refresh the way the web app does: both cookies, the CSRF header, an allowed Origin. */
-export function refreshWith(t: TestApp, cookies: { refresh: string; csrf: string },
-  headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-  return t.app.inject({ method: 'POST', url: '/api/v1/auth/refresh',
+export function refreshWith(
+  t: TestApp,
+  cookies: { refresh: string; csrf: string },
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/refresh',
     cookies: { mc_refresh: cookies.refresh, mc_csrf: cookies.csrf },
-    headers: { 'x-csrf-token': cookies.csrf, origin: ORIGIN, ...headers } });
+    headers: { 'x-csrf-token': cookies.csrf, origin: ORIGIN, ...headers },
+  });
 }
 
 /** The tenant's audit trail, oldest first. */
 export function auditEvents(t: TestApp, tenant: Tenant) {
-  return t.services.tenants.handle(tenant).db.selectFrom('audit_events').selectAll()
-    .orderBy('occurred_at').execute();
+  return t.services.tenants
+    .handle(tenant)
+    .db.selectFrom('audit_events')
+    .selectAll()
+    .orderBy('occurred_at')
+    .execute();
 }
 
 // ---- MFA: doctors and admins enroll at their first login, as in the product ----
@@ -224,8 +306,12 @@ export function auditEvents(t: TestApp, tenant: Tenant) {
 const totpSecrets = new Map<string, string>();
 
 export function totpCode(secret: string, timestamp = Date.now()): string {
-  return new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 })
-    .generate({ timestamp });
+  return new TOTP({
+    secret: Secret.fromBase32(secret),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+  }).generate({ timestamp });
 }
 
 export function secretOf(email: string): string | undefined {
@@ -239,28 +325,47 @@ export function secretOf(email: string): string | undefined {
  * so before verifying, the account's last accepted step is reset in the database: a shortcut
  * for the harness only; the replay protection has its own tests.
  */
-export async function completeLogin(t: TestApp, email: string, response: LightMyRequestResponse)
-  : Promise<LightMyRequestResponse> {
+export async function completeLogin(
+  t: TestApp,
+  email: string,
+  response: LightMyRequestResponse,
+): Promise<LightMyRequestResponse> {
   if (response.statusCode !== 200) throw new Error(`login failed: ${response.body}`);
   const step = response.json<{ status: string; mfaToken?: string }>();
   const headers = { origin: ORIGIN };
   if (step.status === 'ok') return response;
   if (step.status === 'mfa_enrollment_required') {
-    const enroll = await t.app.inject({ method: 'POST', url: '/api/v1/auth/mfa/totp/enroll', headers,
-      payload: { mfaToken: step.mfaToken } });
+    const enroll = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/mfa/totp/enroll',
+      headers,
+      payload: { mfaToken: step.mfaToken },
+    });
     const { secret } = enroll.json<{ secret: string }>();
     totpSecrets.set(email, secret);
-    const confirm = await t.app.inject({ method: 'POST', url: '/api/v1/auth/mfa/totp/confirm', headers,
-      payload: { mfaToken: step.mfaToken, code: totpCode(secret) } });
+    const confirm = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/mfa/totp/confirm',
+      headers,
+      payload: { mfaToken: step.mfaToken, code: totpCode(secret) },
+    });
     if (confirm.statusCode !== 200) throw new Error(`MFA enrollment failed: ${confirm.body}`);
     return confirm;
   }
   if (step.status === 'mfa_required') {
     const secret = totpSecrets.get(email);
     if (secret === undefined) throw new Error(`no TOTP secret known for ${email}`);
-    await t.db.control.updateTable('users').set({ mfa_last_step: 0 }).where('email', '=', email).execute();
-    const verify = await t.app.inject({ method: 'POST', url: '/api/v1/auth/mfa/verify', headers,
-      payload: { mfaToken: step.mfaToken, code: totpCode(secret) } });
+    await t.db.control
+      .updateTable('users')
+      .set({ mfa_last_step: 0 })
+      .where('email', '=', email)
+      .execute();
+    const verify = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/mfa/verify',
+      headers,
+      payload: { mfaToken: step.mfaToken, code: totpCode(secret) },
+    });
     if (verify.statusCode !== 200) throw new Error(`MFA verification failed: ${verify.body}`);
     return verify;
   }
