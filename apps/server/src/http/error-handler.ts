@@ -42,7 +42,9 @@ function toAppError(error: FastifyError | AppError): AppError {
     return new AppError(
       'validation_failed',
       undefined,
-      fastifyError.validation.map((issue) => toField(issue, fastifyError.validationContext)),
+      onePerPath(
+        fastifyError.validation.map((issue) => toField(issue, fastifyError.validationContext)),
+      ),
     );
   }
   const byCode: Record<string, ErrorCode> = {
@@ -73,4 +75,21 @@ function toField(issue: ValidationIssue, context: string | undefined): FieldErro
   const message =
     typeof extra === 'string' ? 'is not an allowed property' : (issue.message ?? 'is not valid');
   return { path: `${prefix}${path}` || '/', message };
+}
+
+/**
+ * A field typed as a union (a string or null) fails every branch: ajv reports "must be string",
+ * "must be null" and "must match a schema in anyOf" for one input. Keep one message per path,
+ * the one about the value's own shape.
+ */
+function onePerPath(fields: FieldError[]): FieldError[] {
+  const generic = /^must (be null|match a schema in anyOf|match exactly one schema in oneOf)$/;
+  const byPath = new Map<string, FieldError>();
+  for (const field of fields) {
+    const seen = byPath.get(field.path);
+    if (seen === undefined || (generic.test(seen.message) && !generic.test(field.message))) {
+      byPath.set(field.path, field);
+    }
+  }
+  return [...byPath.values()];
 }

@@ -16,6 +16,9 @@ export class RedisStore implements Store {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: false,
     });
+    // ioredis reconnects by itself; without a listener every outage is an "Unhandled error
+    // event". /readyz reports the outage, and the limiters fall back to their insurance.
+    redis.on('error', () => undefined);
     await redis.connect();
     return new RedisStore(redis, prefix);
   }
