@@ -28,6 +28,7 @@ import { clinicalRoutes } from './modules/clinical/routes.js';
 import { encounterRoutes } from './modules/encounters/routes.js';
 import { EncounterService } from './modules/encounters/service.js';
 import { patientRoutes } from './modules/patients/routes.js';
+import { portalRoutes } from './modules/portal/routes.js';
 import { AccountService } from './modules/staff/service.js';
 import { TenantService } from './modules/tenants/service.js';
 
@@ -147,6 +148,7 @@ export async function buildApp(
       await api.register(careTeamRoutes(services.accounts));
       await api.register(encounterRoutes(services.encounters));
       await api.register(clinicalRoutes);
+    await api.register(portalRoutes(services.tenants, services.accounts));
       await api.register(breakGlassRoutes(new BreakGlassService(services.accounts)));
     },
     { prefix: '/api/v1' },

@@ -27,6 +27,7 @@ export const policy = {
   'clinical.read': { doctor: 'care', nurse: 'care' },
   'clinical.write': { doctor: 'care', nurse: 'care' },
   'staff.manage': { admin: 'tenant' },
+  'portal.link': { admin: 'tenant', clerk: 'tenant' },
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },
   'break_glass.review': { admin: 'tenant' },
   'fhir.import': {},

@@ -16,6 +16,7 @@ import {
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  servedApiRoutes,
   bearer,
   cookieValue,
   createAccount,
@@ -267,6 +268,7 @@ describe('GET /me', () => {
       displayName: `doctor ${clinic.tenant.code}`,
       role: 'doctor',
       mfaEnrolled: true,
+      patientId: null,
       tenant: { code: clinic.tenant.code, name: clinic.tenant.name },
     });
   });
@@ -646,30 +648,7 @@ describe('unauthenticated requests', () => {
     'POST /api/v1/auth/mfa/totp/confirm',
   ]);
 
-  /** Every API route the app serves, read from Fastify's route tree, so a new route is covered too. */
-  function apiRoutes(): { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string }[] {
-    const routes: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string }[] = [];
-    const prefixes: string[] = [];
-    for (const line of t.app.printRoutes({ commonPrefix: false }).split('\n')) {
-      const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
-      if (match === null) continue;
-      const depth = (match[1] ?? '').length / 4;
-      const url = `${depth === 0 ? '' : (prefixes[depth - 1] ?? '')}${match[2] ?? ''}`;
-      prefixes[depth] = url;
-      for (const method of (match[3] ?? '').split(', ')) {
-        if (
-          method === 'GET' ||
-          method === 'POST' ||
-          method === 'PUT' ||
-          method === 'PATCH' ||
-          method === 'DELETE'
-        ) {
-          routes.push({ method, url });
-        }
-      }
-    }
-    return routes.filter((route) => route.url.startsWith('/api/v1/'));
-  }
+  const apiRoutes = () => servedApiRoutes(t.app);
 
   it('answers every non-public API route with 401 before validating anything', async () => {
     const routes = apiRoutes().filter((route) => !PUBLIC.has(`${route.method} ${route.url}`));

@@ -1,10 +1,18 @@
-import { Secret, TOTP } from 'otpauth';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  acknowledgeRecoveryCodes,
+  enroll,
+  freshCode,
+  launchBrowser,
+  storageOf,
+  submitPassword as submitAt,
+  watch,
+  type Authenticator,
+} from './browser.js';
 import { startServer, type RunningServer } from './server.js';
 
 const PASSWORD = 'browser-demo-password-1';
-const STEP_MS = 30_000;
 let server: RunningServer;
 let browser: Browser;
 let doctorContext: BrowserContext;
@@ -13,39 +21,12 @@ const problems: string[] = [];
 /** The doctor's authenticator as read off the enrollment screen, and the step of its last code. */
 let doctor: Authenticator | null = null;
 
-interface Authenticator {
-  totp: TOTP;
-  /** The 30-second step of the last code sent; the server refuses that step again. */
-  usedStep: number;
-}
-
-/** A CSP violation or a script error in the built app is a failure of the test. */
-function watch(target: Page): void {
-  target.on('console', (message) => {
-    if (message.type() === 'error' && !/401|Failed to load resource/.test(message.text())) {
-      problems.push(message.text());
-    }
-  });
-  target.on('pageerror', (error) => problems.push(error.message));
-}
-
 beforeAll(async () => {
   server = await startServer({ MEDICONNECT_DEMO_PASSWORD: PASSWORD });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
   doctorContext = await browser.newContext();
   page = await doctorContext.newPage();
-  watch(page);
+  watch(page, problems);
 });
 
 afterAll(async () => {
@@ -53,45 +34,8 @@ afterAll(async () => {
   await server.stop();
 });
 
-async function submitPassword(target: Page, email: string): Promise<void> {
-  await target.goto(`${server.url}/`);
-  await target.getByTestId('login-tenant').fill('demo');
-  await target.getByTestId('login-email').fill(email);
-  await target.getByTestId('login-password').fill(PASSWORD);
-  await target.getByTestId('login-submit').click();
-}
-
-/** Reads the secret off the enrollment screen and confirms with a first code. */
-async function enroll(target: Page): Promise<Authenticator> {
-  await target.getByTestId('mfa-qr').waitFor();
-  const shown = (await target.getByTestId('mfa-secret').textContent()) ?? '';
-  const totp = new TOTP({
-    secret: Secret.fromBase32(shown.replace(/\s/g, '')),
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-  });
-  const usedStep = Math.floor(Date.now() / STEP_MS);
-  await target.getByTestId('mfa-code').fill(totp.generate());
-  await target.getByTestId('mfa-submit').click();
-  return { totp, usedStep };
-}
-
-async function acknowledgeRecoveryCodes(target: Page): Promise<number> {
-  const codes = target.getByTestId('recovery-codes').locator('li');
-  await codes.first().waitFor();
-  const count = await codes.count();
-  await target.getByTestId('recovery-ack').click();
-  return count;
-}
-
-/** A code of a step the server has not accepted yet: a replayed step is refused (RFC 6238 §5.2). */
-async function freshCode(authenticator: Authenticator): Promise<string> {
-  if (Math.floor(Date.now() / STEP_MS) <= authenticator.usedStep) {
-    await new Promise((resolve) => setTimeout(resolve, STEP_MS - (Date.now() % STEP_MS) + 250));
-  }
-  authenticator.usedStep = Math.floor(Date.now() / STEP_MS);
-  return authenticator.totp.generate();
+function submitPassword(target: Page, email: string): Promise<void> {
+  return submitAt(target, server.url, email, PASSWORD);
 }
 
 it('enrolls the demo doctor in MFA at first login, then shows the patients and a chart, keeping no token in web storage', async () => {
@@ -104,12 +48,7 @@ it('enrolls the demo doctor in MFA at first login, then shows the patients and a
   await page.getByTestId('patient-chart').waitFor();
   await page.getByTestId('encounter-item').first().waitFor();
 
-  // A string, evaluated in the page: the server's type check knows no DOM.
-  const storage = await page.evaluate<{ local: number; session: number; cookies: string }>(`({
-    local: Object.keys(window.localStorage).length,
-    session: Object.keys(window.sessionStorage).length,
-    cookies: document.cookie,
-  })`);
+  const storage = await storageOf(page);
 
   expect(recoveryCodes).toBe(10);
   expect(rows).toBeGreaterThanOrEqual(6);
@@ -167,7 +106,7 @@ it('ends every session of the doctor with "revoke all", back at the login screen
 it("lets the demo admin enroll, see the staff with their MFA state and reset a doctor's MFA", async () => {
   const context = await browser.newContext();
   const admin = await context.newPage();
-  watch(admin);
+  watch(admin, problems);
   try {
     await submitPassword(admin, 'admin@demo.example');
     await enroll(admin);

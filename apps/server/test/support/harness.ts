@@ -371,3 +371,23 @@ export async function completeLogin(
   }
   throw new Error(`unexpected login step ${step.status}`);
 }
+
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Every API route the app serves, read from Fastify's route tree, so a new route is covered too. */
+export function servedApiRoutes(app: FastifyInstance): { method: RouteMethod; url: string }[] {
+  const routes: { method: RouteMethod; url: string }[] = [];
+  const prefixes: string[] = [];
+  const methods = new Set<string>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^((?:│ {3}| {4})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (match === null) continue;
+    const depth = (match[1] ?? '').length / 4;
+    const url = `${depth === 0 ? '' : (prefixes[depth - 1] ?? '')}${match[2] ?? ''}`;
+    prefixes[depth] = url;
+    for (const method of (match[3] ?? '').split(', ')) {
+      if (methods.has(method)) routes.push({ method: method as RouteMethod, url });
+    }
+  }
+  return routes.filter((route) => route.url.startsWith('/api/v1/'));
+}

@@ -19,6 +19,8 @@ export const Me = Type.Object({
   displayName: Type.String(),
   role: Type.String(),
   mfaEnrolled: Type.Boolean(),
+  /** For role patient: the one record the portal shows. */
+  patientId: Type.Union([Type.String(), Type.Null()]),
   tenant: Type.Object({ code: Type.String(), name: Type.String() }),
 });
 
@@ -68,6 +70,7 @@ export function authRoutes({ config, auth, accounts, tenants }: Deps): FastifyPl
       displayName: account.displayName,
       role: account.role,
       mfaEnrolled: account.mfaEnrolled,
+      patientId: account.patientId,
       tenant: { code: tenant.code, name: tenant.name },
     };
   };

@@ -159,6 +159,12 @@ export class AccountService {
       .execute();
   }
 
+  async portalAccountOf(tenantId: string, patientId: string): Promise<boolean> {
+    const row = await this.db.control.selectFrom('users').select('id').where('tenant_id', '=', tenantId)
+      .where('patient_id', '=', patientId).executeTakeFirst();
+    return row !== undefined;
+  }
+
   async passwordHash(tenantId: string, id: string): Promise<string | null> {
     const row = await this.db.control
       .selectFrom('users')

@@ -77,4 +77,12 @@ export const controlMigrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'one portal account per patient record',
+    statements: (s) => [
+      `create unique index users_patient_account_idx on ${s}.users (tenant_id, patient_id)
+        where patient_id is not null`,
+    ],
+  },
 ];
