@@ -1,12 +1,15 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { logout, onSessionEnded, restoreSession } from './api/client';
-import type { Me } from './api/types';
+import type { Me, Role } from './api/types';
 import { Header, type HeaderSection } from './components/Header';
-import { Loading, Notice } from './components/Notice';
+import { Loading } from './components/Notice';
 import { t } from './i18n';
 import { forgetAll } from './lib/memory';
+import { BreakGlassPage } from './pages/BreakGlassPage';
+import { BreakGlassReviewPage } from './pages/BreakGlassReviewPage';
 import { EncounterPage } from './pages/EncounterPage';
 import { LoginPage } from './pages/LoginPage';
+import { MyPage } from './pages/MyPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PatientChartPage } from './pages/PatientChartPage';
 import { PatientListPage } from './pages/PatientListPage';
@@ -41,6 +44,12 @@ function Page({ route }: { route: Route }) {
       return <SettingsPage />;
     case 'staff':
       return <StaffPage />;
+    case 'breakGlass':
+      return <BreakGlassPage />;
+    case 'breakGlassReview':
+      return <BreakGlassReviewPage />;
+    case 'myPage':
+      return <MyPage />;
     case 'home':
     case 'login':
       return <Loading />;
@@ -49,11 +58,27 @@ function Page({ route }: { route: Route }) {
   }
 }
 
+const SECTIONS: ReadonlySet<string> = new Set<HeaderSection>([
+  'patients',
+  'settings',
+  'staff',
+  'breakGlass',
+  'breakGlassReview',
+  'myPage',
+]);
+
 function headerSection(route: Route): HeaderSection | null {
-  if (route.name === 'patients' || route.name === 'settings' || route.name === 'staff') {
-    return route.name;
-  }
-  return null;
+  return SECTIONS.has(route.name) ? (route.name as HeaderSection) : null;
+}
+
+/** Where a signed-in user starts. */
+function homePath(role: Role): string {
+  return role === 'patient' ? '/mypage' : '/patients';
+}
+
+/** A patient's account reaches its own page and the account settings, nothing of the clinic's. */
+function patientMayOpen(route: Route): boolean {
+  return route.name === 'myPage' || route.name === 'settings';
 }
 
 export function App() {
@@ -91,15 +116,20 @@ export function App() {
   );
 
   // Keep the address bar in step with the session.
+  const role = session.status === 'authenticated' ? session.me.role : null;
+  const offLimits = role === 'patient' && !patientMayOpen(route);
   useEffect(() => {
     if (session.status === 'anonymous' && route.name !== 'login') {
       navigate('/login', { replace: true });
     }
-    if (session.status === 'authenticated' && (route.name === 'login' || route.name === 'home')) {
-      navigate(returnTo ?? '/patients', { replace: true });
+    if (role === null) return;
+    if (route.name === 'login' || route.name === 'home') {
+      navigate(returnTo ?? homePath(role), { replace: true });
       returnTo = null;
+    } else if (offLimits) {
+      navigate(homePath(role), { replace: true });
     }
-  }, [session.status, route.name]);
+  }, [session.status, role, route.name, offLimits]);
 
   const onLogout = useCallback((endedNotice?: string) => {
     forgetAll();
@@ -144,13 +174,7 @@ export function App() {
   return (
     <SessionContext value={value}>
       <Header active={headerSection(route)} />
-      {value.me.role === 'patient' && route.name !== 'settings' ? (
-        <main className="page">
-          <Notice kind="info">{t.session.portalUnavailable}</Notice>
-        </main>
-      ) : (
-        <Page route={route} />
-      )}
+      {offLimits ? <Loading /> : <Page route={route} />}
     </SessionContext>
   );
 }

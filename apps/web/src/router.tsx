@@ -8,6 +8,9 @@ export type Route =
   | { name: 'encounter'; id: string }
   | { name: 'settings' }
   | { name: 'staff' }
+  | { name: 'breakGlass' }
+  | { name: 'breakGlassReview' }
+  | { name: 'myPage' }
   | { name: 'home' }
   | { name: 'notFound' };
 
@@ -18,6 +21,9 @@ export function parseRoute(pathname: string): Route {
   if (path === '/patients') return { name: 'patients' };
   if (path === '/settings') return { name: 'settings' };
   if (path === '/staff') return { name: 'staff' };
+  if (path === '/break-glass') return { name: 'breakGlass' };
+  if (path === '/break-glass/review') return { name: 'breakGlassReview' };
+  if (path === '/mypage') return { name: 'myPage' };
   const match = /^\/(patients|encounters)\/([^/]+)$/.exec(path);
   if (!match?.[2]) return { name: 'notFound' };
   const id = safeDecode(match[2]);

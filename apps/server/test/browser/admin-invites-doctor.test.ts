@@ -65,7 +65,7 @@ it('lets the demo admin invite a doctor with a generated temporary password, sho
 });
 
 it("lets the admin add the new doctor to a demo patient's care team", async () => {
-  await admin.getByRole('link', { name: '患者一覧' }).click();
+  await admin.getByTestId('nav-patients').click();
   const firstPatient = admin.getByTestId('patient-row').first();
   await firstPatient.waitFor();
   assignedPatient = (await firstPatient.locator('.patient-row__kanji').textContent()) ?? '';

@@ -9,6 +9,11 @@ export interface Me {
   role: Role;
   /** TOTP enrolled; doctors and admins cannot hold a session without it. */
   mfaEnrolled: boolean;
+  /**
+   * For role patient: the one patient record the portal shows. Servers before this field was
+   * added leave it out, and an account not linked to a record has null.
+   */
+  patientId?: string | null;
   tenant: { code: string; name: string };
 }
 
@@ -40,6 +45,47 @@ export interface StaffMember {
   mfaEnrolled: boolean;
   /** Locked out after repeated failed logins. */
   locked: boolean;
+}
+
+/** An invitation: the member replaces `temporaryPassword` at first login. */
+export interface NewStaffMember {
+  email: string;
+  displayName: string;
+  role: StaffRole;
+  temporaryPassword: string;
+}
+
+export type StaffChange = { role: StaffRole } | { status: StaffMember['status'] };
+
+/** A doctor or nurse in charge of a patient; only they see the patient's clinical record. */
+export interface CareTeamMember {
+  staffId: string;
+  displayName: string;
+  role: StaffRole;
+  since: string;
+}
+
+/** Sixty minutes of reading one patient's chart outside the caller's care team. */
+export interface BreakGlassGrant {
+  id: string;
+  expiresAt: string;
+}
+
+/** A break-the-glass grant as the administrator reviews it. */
+export interface BreakGlassRecord {
+  id: string;
+  patientId: string;
+  staffId: string;
+  staffName: string;
+  reason: string;
+  startedAt: string;
+  expiresAt: string;
+  reviewedAt: string | null;
+}
+
+export interface PortalAccount {
+  accountId: string;
+  email: string;
 }
 
 export interface Page<T> {

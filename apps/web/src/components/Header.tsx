@@ -1,9 +1,11 @@
 import { useState } from 'react';
 import { t } from '../i18n';
+import { canBreakGlass } from '../lib/roles';
 import { Link } from '../router';
 import { useSession } from '../session';
 
-export type HeaderSection = 'patients' | 'settings' | 'staff';
+export type HeaderSection =
+  'patients' | 'settings' | 'staff' | 'breakGlass' | 'breakGlassReview' | 'myPage';
 
 function current(active: HeaderSection | null, section: HeaderSection) {
   return active === section ? { 'aria-current': 'page' as const } : {};
@@ -27,9 +29,33 @@ export function Header({ active }: { active: HeaderSection | null }) {
           <span className="app-header__clinic">{me.tenant.name}</span>
         </div>
         <nav className="app-header__nav" aria-label={h.nav}>
-          {me.role !== 'patient' && (
-            <Link to="/patients" className="app-header__link" {...current(active, 'patients')}>
+          {me.role === 'patient' ? (
+            <Link
+              to="/mypage"
+              className="app-header__link"
+              data-testid="nav-my-page"
+              {...current(active, 'myPage')}
+            >
+              {h.myPage}
+            </Link>
+          ) : (
+            <Link
+              to="/patients"
+              className="app-header__link"
+              data-testid="nav-patients"
+              {...current(active, 'patients')}
+            >
               {h.patients}
+            </Link>
+          )}
+          {canBreakGlass(me.role) && (
+            <Link
+              to="/break-glass"
+              className="app-header__link"
+              data-testid="nav-break-glass"
+              {...current(active, 'breakGlass')}
+            >
+              {h.breakGlass}
             </Link>
           )}
           {me.role === 'admin' && (
@@ -40,6 +66,16 @@ export function Header({ active }: { active: HeaderSection | null }) {
               {...current(active, 'staff')}
             >
               {h.staff}
+            </Link>
+          )}
+          {me.role === 'admin' && (
+            <Link
+              to="/break-glass/review"
+              className="app-header__link"
+              data-testid="nav-break-glass-review"
+              {...current(active, 'breakGlassReview')}
+            >
+              {h.breakGlassReview}
             </Link>
           )}
         </nav>

@@ -6,6 +6,11 @@ export interface Resource<T> {
   error: ApiError | null;
   loading: boolean;
   reload: () => void;
+  /**
+   * Applies a change the server has confirmed (its answer to a write) without reading again,
+   * so what the screen says and what it shows change together.
+   */
+  update: (change: (data: T) => T) => void;
 }
 
 interface State<T> {
@@ -46,5 +51,8 @@ export function useResource<T>(
   const reload = useCallback(() => {
     setNonce((n) => n + 1);
   }, []);
-  return { ...state, reload };
+  const update = useCallback((change: (data: T) => T) => {
+    setState((s) => (s.data === null ? s : { ...s, data: change(s.data) }));
+  }, []);
+  return { ...state, reload, update };
 }

@@ -85,3 +85,14 @@ export function toDateTimeLocal(date: Date): string {
 export function todayCalendarDate(): string {
   return toDateTimeLocal(new Date()).slice(0, 10);
 }
+
+const timeFormat = new Intl.DateTimeFormat('ja-JP', {
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** "15:30" in the browser's time zone. */
+export function formatTime(date: Date): string {
+  return timeFormat.format(date);
+}

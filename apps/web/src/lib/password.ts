@@ -13,6 +13,9 @@ const e = t.password.errors;
 // anything new is shown as sent, so no refusal goes unexplained.
 const KNOWN: [RegExp, string][] = [
   [/^must be at least (\d+) characters$/, ''],
+  // The same limits as the request schema words them, for a temporary password.
+  [/^must NOT have fewer than (\d+) characters$/, ''],
+  [/^must NOT have more than \d+ characters$/, e.tooLong],
   [/^must be at most \d+ characters$/, e.tooLong],
   [/^must be at most \d+ bytes$/, e.tooLongBytes],
   [/^is too common$/, e.common],

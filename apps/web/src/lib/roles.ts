@@ -1,4 +1,7 @@
-import type { Role } from '../api/types';
+import type { Role, StaffRole } from '../api/types';
+
+/** Clinical roles first: they are invited most often, and "admin" should be a deliberate choice. */
+export const STAFF_ROLES: readonly StaffRole[] = ['doctor', 'nurse', 'clerk', 'admin'];
 
 /** Doctors and nurses read and write clinical content; the server enforces it, the UI follows. */
 export function canSeeClinical(role: Role): boolean {
@@ -7,5 +10,25 @@ export function canSeeClinical(role: Role): boolean {
 
 /** Reception (医療事務) and administrators register patients and edit demographics. */
 export function canEditDemographics(role: Role): boolean {
+  return role === 'clerk' || role === 'admin';
+}
+
+/** The front desk and administrators assign doctors and nurses to a patient's care team. */
+export function canManageCareTeam(role: Role): boolean {
+  return role === 'clerk' || role === 'admin';
+}
+
+/** Only administrators may list the staff (GET /staff), which choosing a new member needs. */
+export function canListStaff(role: Role): boolean {
+  return role === 'admin';
+}
+
+/** Clinical staff may open a chart outside their care team in an emergency (break-the-glass). */
+export function canBreakGlass(role: Role): boolean {
+  return role === 'doctor' || role === 'nurse';
+}
+
+/** The front desk and administrators give patients their portal accounts. */
+export function canCreatePortalAccount(role: Role): boolean {
   return role === 'clerk' || role === 'admin';
 }

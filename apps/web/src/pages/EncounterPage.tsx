@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { getEncounter } from '../api/clinical';
 import { getPatient } from '../api/patients';
 import type { Encounter } from '../api/types';
+import { BreakGlassBanner } from '../components/chart/BreakGlass';
 import { AmendmentForm } from '../components/encounter/AmendmentForm';
 import { EncounterMeta } from '../components/encounter/EncounterCard';
 import type { EncounterDraft } from '../components/encounter/encounterDraft';
@@ -10,6 +11,7 @@ import { VersionHistory } from '../components/encounter/VersionHistory';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { useResource } from '../hooks/useResource';
 import { t } from '../i18n';
+import { liveGrant } from '../lib/breakGlass';
 import { canSeeClinical } from '../lib/roles';
 import { Link, patientPath } from '../router';
 import { useSession } from '../session';
@@ -55,6 +57,9 @@ export function EncounterPage({ encounterId }: { encounterId: string }) {
   const [discarded, setDiscarded] = useState<EncounterDraft | null>(null);
 
   const data = encounter.data;
+  // A record read through break-the-glass cannot be amended (the server would answer 404).
+  const grant = patientId === null ? null : liveGrant(patientId);
+  const readOnly = grant !== null;
   const name = patient.data ? `${patient.data.familyName} ${patient.data.givenName}` : null;
 
   if (!data) {
@@ -75,6 +80,7 @@ export function EncounterPage({ encounterId }: { encounterId: string }) {
   return (
     <main className="page" data-testid="encounter-detail">
       <Breadcrumb encounter={data} name={name} />
+      {grant && <BreakGlassBanner expiresAt={grant} />}
       <div className="page__head">
         <div>
           <h1>
@@ -83,7 +89,7 @@ export function EncounterPage({ encounterId }: { encounterId: string }) {
           </h1>
           <EncounterMeta encounter={data} />
         </div>
-        {canSeeClinical(me.role) && !amending && (
+        {canSeeClinical(me.role) && !readOnly && !amending && (
           <button
             type="button"
             className="button"

@@ -1,7 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { listEncounters, listMedications, listObservations } from '../api/clinical';
 import { getPatient } from '../api/patients';
-import type { Patient } from '../api/types';
+import type { BreakGlassGrant, Patient } from '../api/types';
+import { BreakGlassBanner, BreakGlassForm } from '../components/chart/BreakGlass';
+import { CareTeamPanel } from '../components/chart/CareTeamPanel';
 import { EncountersPanel } from '../components/chart/EncountersPanel';
 import { MedicationsPanel } from '../components/chart/MedicationsPanel';
 import { ObservationsPanel } from '../components/chart/ObservationsPanel';
@@ -9,14 +11,22 @@ import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Demographics } from '../components/patient/Demographics';
 import { PatientBanner } from '../components/patient/PatientBanner';
 import { PatientForm } from '../components/patient/PatientForm';
+import { PortalAccountPanel } from '../components/chart/PortalAccountPanel';
 import { usePagedList, type PagedList } from '../hooks/usePagedList';
 import { useResource } from '../hooks/useResource';
 import { t } from '../i18n';
-import { canEditDemographics, canSeeClinical } from '../lib/roles';
+import { liveGrant, rememberGrant } from '../lib/breakGlass';
+import {
+  canBreakGlass,
+  canCreatePortalAccount,
+  canEditDemographics,
+  canManageCareTeam,
+  canSeeClinical,
+} from '../lib/roles';
 import { Link, navigate, patientPath, useLocation } from '../router';
 import { useSession } from '../session';
 
-const TABS = ['encounters', 'observations', 'medications', 'profile'] as const;
+const TABS = ['encounters', 'observations', 'medications', 'profile', 'careTeam'] as const;
 type Tab = (typeof TABS)[number];
 
 function isForbidden<T>(list: PagedList<T>): boolean {
@@ -79,6 +89,35 @@ function ProfilePanel({ patient, editable, onChanged }: ProfilePanelProps) {
   );
 }
 
+/**
+ * The end of this tab's break-the-glass grant for the patient, and whether it has run out while
+ * the chart was open. A grant that ended before the chart opened is ignored: the server decides.
+ */
+function useGrant(patientId: string) {
+  const [grant, setGrant] = useState<Date | null>(() => liveGrant(patientId));
+  const [expired, setExpired] = useState(false);
+
+  useEffect(() => {
+    if (grant === null) return;
+    const timer = window.setTimeout(
+      () => {
+        setExpired(true);
+      },
+      Math.max(0, grant.getTime() - Date.now()),
+    );
+    return () => {
+      window.clearTimeout(timer);
+    };
+  }, [grant]);
+
+  function start(opened: BreakGlassGrant) {
+    rememberGrant(patientId, opened.expiresAt);
+    setGrant(new Date(opened.expiresAt));
+    setExpired(false);
+  }
+  return { grant, expired, start };
+}
+
 export function PatientChartPage({ patientId }: { patientId: string }) {
   const { me } = useSession();
   const location = useLocation();
@@ -100,35 +139,57 @@ export function PatientChartPage({ patientId }: { patientId: string }) {
     clinical,
   );
 
+  const breakGlass = useGrant(patientId);
+
   // Clerks never see clinical tabs; for others a section the server forbids is left out.
   const visible: Record<Tab, boolean> = {
     encounters: clinical && !isForbidden(encounters),
     observations: clinical && !isForbidden(observations),
     medications: clinical && !isForbidden(medications),
     profile: true,
+    careTeam: canManageCareTeam(me.role),
   };
   const tabs = TABS.filter((tab) => visible[tab]);
   const requested = location.search.get('tab');
   const active: Tab = tabs.find((tab) => tab === requested) ?? tabs[0] ?? 'profile';
 
-  if (!patient.data) {
+  function onGranted(grant: BreakGlassGrant) {
+    breakGlass.start(grant);
+    patient.reload();
+    encounters.reload();
+    observations.reload();
+    medications.reload();
+  }
+
+  // Out of reach: a doctor or nurse may open it through break-the-glass. After a grant runs out
+  // nothing read through it stays on screen.
+  const outOfReach = patient.error?.status === 404;
+  if (!patient.data || breakGlass.expired) {
     return (
       <main className="page">
         <Breadcrumb />
-        {patient.loading && <Loading />}
-        {patient.error &&
-          (patient.error.status === 404 ? (
+        {breakGlass.expired && <Notice kind="warning">{t.breakGlass.expired}</Notice>}
+        {patient.loading && !breakGlass.expired && <Loading />}
+        {(outOfReach || breakGlass.expired) && canBreakGlass(me.role) ? (
+          <BreakGlassForm patientId={patientId} onGranted={onGranted} />
+        ) : (
+          patient.error &&
+          (outOfReach ? (
             <Notice kind="warning">{t.patient.notFound}</Notice>
           ) : (
             <ErrorNotice error={patient.error} onRetry={patient.reload} />
-          ))}
+          ))
+        )}
       </main>
     );
   }
 
+  const readOnly = breakGlass.grant !== null;
+
   return (
     <main className="page" data-testid="patient-chart">
       <Breadcrumb name={`${patient.data.familyName} ${patient.data.givenName}`} />
+      {breakGlass.grant && <BreakGlassBanner expiresAt={breakGlass.grant} />}
       <PatientBanner patient={patient.data} />
       {patient.error && <ErrorNotice error={patient.error} onRetry={patient.reload} />}
       {tabs.length > 1 && (
@@ -150,16 +211,24 @@ export function PatientChartPage({ patientId }: { patientId: string }) {
         </nav>
       )}
       <div className="tab-panel">
-        {active === 'encounters' && <EncountersPanel patientId={patientId} list={encounters} />}
+        {active === 'encounters' && (
+          <EncountersPanel patientId={patientId} list={encounters} readOnly={readOnly} />
+        )}
         {active === 'observations' && <ObservationsPanel list={observations} />}
         {active === 'medications' && <MedicationsPanel list={medications} />}
         {active === 'profile' && (
-          <ProfilePanel
-            patient={patient.data}
-            editable={canEditDemographics(me.role)}
-            onChanged={patient.reload}
-          />
+          <div className="panel-stack">
+            <ProfilePanel
+              patient={patient.data}
+              editable={canEditDemographics(me.role)}
+              onChanged={patient.reload}
+            />
+            {canCreatePortalAccount(me.role) && (
+              <PortalAccountPanel patient={patient.data} tenantCode={me.tenant.code} />
+            )}
+          </div>
         )}
+        {active === 'careTeam' && <CareTeamPanel patientId={patientId} role={me.role} />}
       </div>
     </main>
   );

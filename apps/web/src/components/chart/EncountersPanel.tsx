@@ -10,10 +10,12 @@ import { ErrorNotice, Loading, Notice } from '../Notice';
 interface EncountersPanelProps {
   patientId: string;
   list: PagedList<Encounter>;
+  /** Opened through break-the-glass: reading only. */
+  readOnly?: boolean;
 }
 
 /** Newest first, as the server orders them. */
-export function EncountersPanel({ patientId, list }: EncountersPanelProps) {
+export function EncountersPanel({ patientId, list, readOnly = false }: EncountersPanelProps) {
   const [writing, setWriting] = useState(false);
   const [saved, setSaved] = useState(false);
 
@@ -33,18 +35,20 @@ export function EncountersPanel({ patientId, list }: EncountersPanelProps) {
           }}
         />
       ) : (
-        <div className="panel-actions">
-          <button
-            type="button"
-            className="button"
-            onClick={() => {
-              setWriting(true);
-              setSaved(false);
-            }}
-          >
-            ＋ {t.encounters.add}
-          </button>
-        </div>
+        !readOnly && (
+          <div className="panel-actions">
+            <button
+              type="button"
+              className="button"
+              onClick={() => {
+                setWriting(true);
+                setSaved(false);
+              }}
+            >
+              ＋ {t.encounters.add}
+            </button>
+          </div>
+        )
       )}
       {!list.loaded && list.loading && <Loading />}
       {!list.loaded && list.error && <ErrorNotice error={list.error} onRetry={list.reload} />}

@@ -1,0 +1,25 @@
+// Break-the-glass: a doctor or nurse reads a chart outside their care team for sixty minutes,
+// giving a reason; an administrator reviews every grant. The server audits both.
+import { requestJson, requestNoContent, withQuery } from './client';
+import type { BreakGlassGrant, BreakGlassRecord } from './types';
+
+/** 404 when the patient does not exist: the grant needs a real record of this clinic. */
+export function openBreakGlass(patientId: string, reason: string): Promise<BreakGlassGrant> {
+  const path = `/api/v1/patients/${encodeURIComponent(patientId)}/break-glass`;
+  return requestJson(path, { method: 'POST', body: { reason } });
+}
+
+export async function listBreakGlass(
+  unreviewedOnly: boolean,
+  signal?: AbortSignal,
+): Promise<BreakGlassRecord[]> {
+  const path = withQuery('/api/v1/break-glass', { unreviewed: unreviewedOnly ? 'true' : 'false' });
+  const page = await requestJson<{ items: BreakGlassRecord[] }>(path, { signal });
+  return page.items;
+}
+
+/** 404 when the grant is unknown or someone has reviewed it already. */
+export function reviewBreakGlass(id: string): Promise<void> {
+  const path = `/api/v1/break-glass/${encodeURIComponent(id)}/review`;
+  return requestNoContent(path, { method: 'POST' });
+}
