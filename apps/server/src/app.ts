@@ -148,7 +148,7 @@ export async function buildApp(
       await api.register(careTeamRoutes(services.accounts));
       await api.register(encounterRoutes(services.encounters));
       await api.register(clinicalRoutes);
-    await api.register(portalRoutes(services.tenants, services.accounts));
+      await api.register(portalRoutes(services.tenants, services.accounts));
       await api.register(breakGlassRoutes(new BreakGlassService(services.accounts)));
     },
     { prefix: '/api/v1' },

@@ -16,6 +16,11 @@ export const errorRegistry = {
   not_found: { status: 404, message: 'Not found.' },
   version_conflict: { status: 409, message: 'Someone else changed this record first. Reload it.' },
   already_exists: { status: 409, message: 'This already exists.' },
+  email_in_use: {
+    status: 409,
+    message: 'An account with this email already exists in this clinic.',
+  },
+  portal_account_exists: { status: 409, message: 'This patient already has a portal account.' },
   last_admin: { status: 409, message: 'The clinic must keep at least one active admin.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'This content type is not accepted.' },

@@ -48,10 +48,7 @@ export function accountFieldErrors(error: ApiError): FieldErrors {
   return errors;
 }
 
-/**
- * 409 already_exists names two different things at these endpoints — an email in use, or a
- * patient who has a portal account — with one code; only the server's wording tells them apart.
- */
+/** 409 `email_in_use`: the email belongs to another account of this clinic. */
 export function isEmailTaken(error: ApiError): boolean {
-  return error.status === 409 && /email/i.test(error.message);
+  return error.status === 409 && error.code === 'email_in_use';
 }

@@ -127,6 +127,7 @@ export function staffRoutes({
           ...rest,
           password: temporaryPassword,
           mustChangePassword: true,
+          passwordField: '/temporaryPassword',
         });
         await audit(caller, 'staff.create', account, {
           after: { role: account.role, status: account.status },

@@ -25,6 +25,8 @@ export interface NewAccount {
   patientId?: string | null;
   /** A temporary password the user must replace at first login. */
   mustChangePassword?: boolean;
+  /** Where a rejected password is reported (the request's own field name). */
+  passwordField?: string;
 }
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
@@ -44,9 +46,9 @@ export class AccountService {
       throw invalid('/role', 'must be admin, doctor, nurse, clerk or patient');
     }
     const problem = passwordProblem(input.password);
-    if (problem !== null) throw invalid('/password', problem);
+    if (problem !== null) throw invalid(input.passwordField ?? '/password', problem);
     if ((await this.findByEmail(tenant.id, email)) !== null) {
-      throw new AppError('already_exists', 'an account with this email already exists');
+      throw new AppError('email_in_use');
     }
 
     const account: Account = {
@@ -60,19 +62,25 @@ export class AccountService {
       mustChangePassword: input.mustChangePassword ?? false,
       mfaEnrolled: false,
     };
-    await this.db.control
-      .insertInto('users')
-      .values({
-        id: account.id,
-        tenant_id: tenant.id,
-        email,
-        password_hash: await hashPassword(input.password),
-        role: account.role,
-        display_name: account.displayName,
-        patient_id: account.patientId,
-        must_change_password: account.mustChangePassword,
-      })
-      .execute();
+    try {
+      await this.db.control
+        .insertInto('users')
+        .values({
+          id: account.id,
+          tenant_id: tenant.id,
+          email,
+          password_hash: await hashPassword(input.password),
+          role: account.role,
+          display_name: account.displayName,
+          patient_id: account.patientId,
+          must_change_password: account.mustChangePassword,
+        })
+        .execute();
+    } catch (error) {
+      // Two requests racing past the checks above meet the unique indexes instead: still a 409.
+      if ((error as { code?: unknown }).code !== '23505') throw error;
+      throw new AppError(account.patientId === null ? 'email_in_use' : 'portal_account_exists');
+    }
     return account;
   }
 
@@ -160,8 +168,12 @@ export class AccountService {
   }
 
   async portalAccountOf(tenantId: string, patientId: string): Promise<boolean> {
-    const row = await this.db.control.selectFrom('users').select('id').where('tenant_id', '=', tenantId)
-      .where('patient_id', '=', patientId).executeTakeFirst();
+    const row = await this.db.control
+      .selectFrom('users')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('patient_id', '=', patientId)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
