@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../config/config.js';
+import { ConfigError, type Config } from '../config/config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { LocalKeyProvider, type KeyProvider } from './keys/key-provider.js';
 import { loadSigningKeys, type SigningKeys } from './keys/signing-keys.js';
@@ -31,8 +31,7 @@ export async function openPlatform(
     await db.migrateControl();
     const store = await openStore(config.redisUrl, config.redisPrefix);
     const keys = await loadSigningKeys(config.signingKeysFile, config.dataDir);
-    // The KMS adapter arrives with field encryption (issue 5); production refuses `local` today.
-    const keyProvider = LocalKeyProvider.open(config.dataDir);
+    const keyProvider = openKeyProvider(config);
     return {
       config,
       db,
@@ -49,4 +48,16 @@ export async function openPlatform(
     await db.close();
     throw error;
   }
+}
+
+/**
+ * The key-encryption key's home. Only the local file exists so far: production refuses it in
+ * config, and `kms` is refused here rather than quietly falling back to a file on disk.
+ */
+function openKeyProvider(config: Config): KeyProvider {
+  // The AWS KMS adapter is not built yet (issue 5: envelope encryption with key rotation).
+  if (config.keyProvider === 'kms') {
+    throw new ConfigError(['MEDICONNECT_KEY_PROVIDER=kms is not available in this build yet']);
+  }
+  return LocalKeyProvider.open(config.dataDir);
 }
