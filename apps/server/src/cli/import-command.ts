@@ -5,6 +5,7 @@ import { FhirImporter } from '../modules/fhir/importer.js';
 import { formatReport } from '../modules/fhir/summary.js';
 import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
 import { openCli, type CliContext } from './context.js';
+import { complain, say } from './output.js';
 
 interface ImportOptions {
   tenant: string;
@@ -40,12 +41,12 @@ async function runImport(files: string[], options: ImportOptions): Promise<void>
       files,
       baseDir,
     });
-    for (const line of formatReport(report)) console.log(line);
-    for (const failure of report.failures) console.error(`failed: ${failure}`);
+    for (const line of formatReport(report)) say(line);
+    for (const failure of report.failures) complain(`failed: ${failure}`);
     process.exitCode = report.failures.length > 0 ? 1 : 0;
   } catch (error) {
     process.exitCode = 1;
-    console.error(`mediconnect: ${failureLine(error)}`);
+    complain(`mediconnect: ${failureLine(error)}`);
   } finally {
     await cli?.close();
   }

@@ -7,6 +7,7 @@ import type { Role } from '../platform/db/tables.js';
 import { openCli, type CliContext } from './context.js';
 import { registerImportCommand } from './import-command.js';
 import { readSecret } from './read-secret.js';
+import { complain, say } from './output.js';
 
 const program = new Command('mediconnect').description('MediConnect operator commands');
 
@@ -21,12 +22,12 @@ export async function withCli(
   } catch (error) {
     process.exitCode = 1;
     if (error instanceof ConfigError || error instanceof DataDirBusyError) {
-      console.error(`mediconnect: ${error.message}`);
+      complain(`mediconnect: ${error.message}`);
     } else if (error instanceof AppError) {
       const fields = (error.fields ?? []).map((f) => ` ${f.path} ${f.message}`).join(';');
-      console.error(`mediconnect: ${error.message}${fields}`);
+      complain(`mediconnect: ${error.message}${fields}`);
     } else {
-      console.error('mediconnect: failed:', error instanceof Error ? error.message : error);
+      complain(`mediconnect: failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   } finally {
     await cli?.close();
@@ -41,7 +42,7 @@ tenant
   .action((options: { code: string; name: string }) =>
     withCli(async ({ services }) => {
       const created = await services.tenants.create(options.code, options.name);
-      console.log(`created tenant ${created.code} (${created.id})`);
+      say(`created tenant ${created.code} (${created.id})`);
       return 0;
     }),
   );
@@ -53,7 +54,7 @@ tenant
     withCli(async ({ services }) => {
       const suspended = await services.tenants.setStatus(options.code, 'suspended');
       const ended = await services.sessions.revokeTenant(suspended.id, 'tenant_suspended');
-      console.log(`suspended tenant ${suspended.code}; ${ended} session(s) ended`);
+      say(`suspended tenant ${suspended.code}; ${ended} session(s) ended`);
       return 0;
     }),
   );
@@ -63,13 +64,13 @@ tenant
   .action((options: { code: string }) =>
     withCli(async ({ services }) => {
       const resumed = await services.tenants.setStatus(options.code, 'active');
-      console.log(`tenant ${resumed.code} is active again`);
+      say(`tenant ${resumed.code} is active again`);
       return 0;
     }),
   );
 tenant.command('list').action(() =>
   withCli(async ({ services }) => {
-    for (const t of await services.tenants.list()) console.log(`${t.code}\t${t.status}\t${t.name}`);
+    for (const t of await services.tenants.list()) say(`${t.code}\t${t.status}\t${t.name}`);
     return 0;
   }),
 );
@@ -106,7 +107,7 @@ program
         const note = options.temporary
           ? '; the password is temporary: it must be changed at first login'
           : '';
-        console.log(`created ${account.role} ${account.email} (${account.id})${note}`);
+        say(`created ${account.role} ${account.email} (${account.id})${note}`);
         return 0;
       }),
   );
@@ -122,7 +123,7 @@ program
     const config = loadConfig();
     const keyPath = signingKeysPath(config.signingKeysFile, config.dataDir);
     const { kid, dropped } = await rotateSigningKeys(keyPath);
-    console.log(`new signing key ${kid}; ${dropped} retired key(s) removed`);
+    say(`new signing key ${kid}; ${dropped} retired key(s) removed`);
   });
 
 registerImportCommand(program);
