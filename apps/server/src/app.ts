@@ -73,8 +73,6 @@ export function createServices(platform: Platform): Services {
 }
 
 /** Builds the whole HTTP app without listening, so tests can inject requests. */
-export type { Platform };
-
 export async function buildApp(
   platform: Platform,
   services = createServices(platform),

@@ -52,9 +52,6 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (): AppError => new AppError('not_found');
-export const forbidden = (): AppError => new AppError('forbidden');
-
 export function invalid(path: string, message: string): AppError {
   return new AppError('validation_failed', undefined, [{ path, message }]);
 }

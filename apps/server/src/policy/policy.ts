@@ -30,7 +30,6 @@ export const policy = {
   'portal.link': { admin: 'tenant', clerk: 'tenant' },
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },
   'break_glass.review': { admin: 'tenant' },
-  'fhir.import': {},
 } as const satisfies Record<string, Partial<Record<Role, Relationship>>>;
 
 export type Action = keyof typeof policy;

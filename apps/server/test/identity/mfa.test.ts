@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireRecentMfa } from '../../src/http/context.js';
 import {
   bearer,
   cookieValue,
@@ -326,5 +327,28 @@ describe('admin MFA reset', () => {
     });
 
     expect(reset.statusCode).toBe(403);
+  });
+});
+
+describe('the step-up check routes can require', () => {
+  it('passes a token from a TOTP login, refuses a password-only one and one older than 15 minutes', async () => {
+    const { doctor } = await enrolledDoctor();
+    const clinic = await createClinic(t);
+    const nurse = await clinic.staff('nurse');
+
+    const doctorCaller = await t.services.auth.authenticate(doctor.token);
+    const nurseCaller = await t.services.auth.authenticate(nurse.token);
+    if (doctorCaller === null || nurseCaller === null) throw new Error('tokens did not verify');
+    const sixteenMinutesLater = (doctorCaller.principal.authTime + 16 * 60) * 1000;
+
+    expect(() => {
+      requireRecentMfa(doctorCaller.principal);
+    }).not.toThrow();
+    expect(() => {
+      requireRecentMfa(nurseCaller.principal);
+    }).toThrow(expect.objectContaining({ code: 'step_up_required' }) as Error);
+    expect(() => {
+      requireRecentMfa(doctorCaller.principal, sixteenMinutesLater);
+    }).toThrow(expect.objectContaining({ code: 'step_up_required' }) as Error);
   });
 });

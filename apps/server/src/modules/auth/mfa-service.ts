@@ -128,16 +128,6 @@ export class MfaService {
     return used !== undefined;
   }
 
-  async remainingRecoveryCodes(userId: string): Promise<number> {
-    const row = await this.db.control
-      .selectFrom('recovery_codes')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('user_id', '=', userId)
-      .where('used_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
   /** An admin's reset: the user enrolls again at the next login. */
   async reset(userId: string): Promise<void> {
     const reset = await this.db.control

@@ -14,8 +14,6 @@ export interface SigningKeys {
   /** Public key by kid; an unknown kid makes the set re-read its file once (rotation elsewhere). */
   publicKey(kid: string): Promise<CryptoKey | undefined>;
   jwks(): Promise<{ keys: JWK[] }>;
-  /** True when the key set was created by this start (refused in production). */
-  readonly generated: boolean;
 }
 
 type StoredKey = JWK & { kid: string; created?: string };
@@ -42,7 +40,6 @@ export function signingKeysPath(file: string | null, dataDir: string): string {
  */
 export async function loadSigningKeys(file: string | null, dataDir: string): Promise<SigningKeys> {
   const keyPath = signingKeysPath(file, dataDir);
-  let generated = false;
   if (file === null && !fs.existsSync(keyPath)) {
     fs.mkdirSync(path.dirname(keyPath), { recursive: true, mode: 0o700 });
     try {
@@ -50,7 +47,6 @@ export async function loadSigningKeys(file: string | null, dataDir: string): Pro
         mode: 0o600,
         flag: 'wx',
       });
-      generated = true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -67,7 +63,6 @@ export async function loadSigningKeys(file: string | null, dataDir: string): Pro
   };
 
   return {
-    generated,
     async current() {
       return (await refresh()).current;
     },
