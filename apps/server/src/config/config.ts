@@ -14,7 +14,7 @@ export interface Config {
   allowedOrigins: string[];
   trustedProxies: string[];
   cookieSecure: boolean;
-  keyProvider: 'local' | 'kms';
+  keyProvider: 'local' | 'aws-kms';
   /** Path to a JWK set of private signing keys; null = generated into the data folder (dev only). */
   signingKeysFile: string | null;
   accessTokenMinutes: number;
@@ -113,8 +113,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems,
   );
   const keyProvider = read('MEDICONNECT_KEY_PROVIDER') ?? 'local';
-  if (keyProvider !== 'local' && keyProvider !== 'kms') {
-    problems.push('MEDICONNECT_KEY_PROVIDER must be local or kms');
+  if (keyProvider !== 'local' && keyProvider !== 'aws-kms') {
+    problems.push('MEDICONNECT_KEY_PROVIDER must be local or aws-kms');
   }
   const logLevel = read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'silent'].includes(logLevel)) {
@@ -275,7 +275,7 @@ function productionRefusals(config: Config, env: Env): string[] {
   }
   if (config.keyProvider === 'local') {
     refusals.push(
-      'MEDICONNECT_KEY_PROVIDER=local keeps the key-encryption key on disk; use kms in production',
+      'MEDICONNECT_KEY_PROVIDER=local keeps the key-encryption key on disk; use aws-kms in production',
     );
   }
   if (config.signingKeysFile === null) {

@@ -52,12 +52,12 @@ export async function openPlatform(
 
 /**
  * The key-encryption key's home. Only the local file exists so far: production refuses it in
- * config, and `kms` is refused here rather than quietly falling back to a file on disk.
+ * config, and `aws-kms` is refused here rather than quietly falling back to a file on disk.
  */
 function openKeyProvider(config: Config): KeyProvider {
   // The AWS KMS adapter is not built yet (issue 5: envelope encryption with key rotation).
-  if (config.keyProvider === 'kms') {
-    throw new ConfigError(['MEDICONNECT_KEY_PROVIDER=kms is not available in this build yet']);
+  if (config.keyProvider === 'aws-kms') {
+    throw new ConfigError(['MEDICONNECT_KEY_PROVIDER=aws-kms is not available in this build yet']);
   }
   return LocalKeyProvider.open(config.dataDir);
 }

@@ -10,7 +10,7 @@ const GOOD_PRODUCTION: Record<string, string> = {
   REDIS_URL: `rediss://default:${SECRET}@cache.internal:6379`,
   MEDICONNECT_ALLOWED_ORIGINS: 'https://app.mediconnect.example',
   MEDICONNECT_PUBLIC_URL: 'https://api.mediconnect.example',
-  MEDICONNECT_KEY_PROVIDER: 'kms',
+  MEDICONNECT_KEY_PROVIDER: 'aws-kms',
   MEDICONNECT_SIGNING_KEYS_FILE: '/run/secrets/signing-keys.json',
   MEDICONNECT_DATA_DIR: '/var/lib/mediconnect',
 };
@@ -40,7 +40,7 @@ describe('production configuration', () => {
     expect(config).toMatchObject({
       env: 'production',
       cookieSecure: true,
-      keyProvider: 'kms',
+      keyProvider: 'aws-kms',
       demoSeed: false,
       allowedOrigins: ['https://app.mediconnect.example'],
       host: '0.0.0.0',

@@ -52,7 +52,9 @@ export interface RecoveryCodesTable {
 export interface TenantKeysTable {
   tenant_id: string;
   version: number;
-  wrapped_key: ColumnType<Buffer, Buffer, never>;
+  wrapped_key: ColumnType<Buffer, Buffer, Buffer>;
+  /** The key-encryption key that wrapped this data key (`local:<n>` or a KMS key id). */
+  kek_id: string;
   created_at: DefaultTimestamp;
 }
 

@@ -90,10 +90,10 @@ export class FieldCipher {
     if (newest !== undefined)
       return { version: newest.version, key: await this.keyVersion(tenantId, newest.version) };
 
-    const { plaintext, wrapped } = await this.provider.generateDataKey();
+    const { plaintext, wrapped, kekId } = await this.provider.generateDataKey();
     await this.control
       .insertInto('tenant_keys')
-      .values({ tenant_id: tenantId, version: 1, wrapped_key: wrapped })
+      .values({ tenant_id: tenantId, version: 1, wrapped_key: wrapped, kek_id: kekId })
       .onConflict((oc) => oc.columns(['tenant_id', 'version']).doNothing())
       .execute();
     // Another instance may have won the race: use whichever key was stored.
@@ -106,12 +106,15 @@ export class FieldCipher {
     if (cached !== undefined) return cached;
     const row = await this.control
       .selectFrom('tenant_keys')
-      .select('wrapped_key')
+      .select(['wrapped_key', 'kek_id'])
       .where('tenant_id', '=', tenantId)
       .where('version', '=', version)
       .executeTakeFirst();
     if (row === undefined) throw new DecryptionError();
-    const key = await this.provider.unwrap(Buffer.from(row.wrapped_key));
+    const key = await this.provider.unwrap({
+      wrapped: Buffer.from(row.wrapped_key),
+      kekId: row.kek_id,
+    });
     if (this.keys.size >= CACHE_LIMIT) this.keys.delete(this.keys.keys().next().value ?? '');
     this.keys.set(cacheKey, key);
     return key;

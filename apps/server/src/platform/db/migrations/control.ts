@@ -85,4 +85,12 @@ export const controlMigrations: Migration[] = [
         where patient_id is not null`,
     ],
   },
+  {
+    version: 4,
+    name: 'tenant data keys name the key-encryption key that wraps them',
+    // Keys stored before KEK versions were all wrapped by the one local KEK, now `local:1`.
+    statements: (s) => [
+      `alter table ${s}.tenant_keys add column kek_id text not null default 'local:1'`,
+    ],
+  },
 ];
