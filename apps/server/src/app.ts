@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
 import { FieldCipher } from './platform/keys/field-cipher.js';
 import type { Platform } from './platform/index.js';
+import { LocalObjectStore } from './platform/objects/index.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { logCompletion } from './http/logging.js';
@@ -27,6 +28,7 @@ import { careTeamRoutes } from './modules/care-team/routes.js';
 import { clinicalRoutes } from './modules/clinical/routes.js';
 import { encounterRoutes } from './modules/encounters/routes.js';
 import { EncounterService } from './modules/encounters/service.js';
+import { objectDownloadRoute } from './modules/files/object-download-route.js';
 import { patientRoutes } from './modules/patients/routes.js';
 import { portalRoutes } from './modules/portal/routes.js';
 import { AccountService } from './modules/staff/service.js';
@@ -118,11 +120,15 @@ export async function buildApp(
     const checks = {
       database: await probe(() => platform.db.ping()),
       store: await probe(() => platform.store.ping()),
+      storage: await probe(() => platform.objects.ping()),
     };
     const ok = Object.values(checks).every((c) => c === 'ok');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
   });
   app.get('/.well-known/jwks.json', async () => platform.keys.jwks());
+  if (platform.objects instanceof LocalObjectStore) {
+    await app.register(objectDownloadRoute(platform.objects));
+  }
 
   await app.register(
     async (api) => {

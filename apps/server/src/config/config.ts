@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readObjectStoreConfig, type ObjectStoreConfig } from './object-store-config.js';
 
 /** Everything the server reads from its environment, read once at start-up. */
 export interface Config {
@@ -15,6 +16,7 @@ export interface Config {
   trustedProxies: string[];
   cookieSecure: boolean;
   keyProvider: 'local' | 'aws-kms';
+  objects: ObjectStoreConfig;
   /** Path to a JWK set of private signing keys; null = generated into the data folder (dev only). */
   signingKeysFile: string | null;
   accessTokenMinutes: number;
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
       .filter((p) => p !== ''),
     cookieSecure,
     keyProvider: keyProvider as Config['keyProvider'],
+    objects: readObjectStoreConfig(read, production, problems),
     signingKeysFile: read('MEDICONNECT_SIGNING_KEYS_FILE') ?? null,
     accessTokenMinutes: integer(
       read('MEDICONNECT_ACCESS_TOKEN_MINUTES'),

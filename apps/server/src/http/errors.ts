@@ -13,6 +13,10 @@ export const errorRegistry = {
   forbidden: { status: 403, message: 'Your role may not do this.' },
   origin_not_allowed: { status: 403, message: 'This origin may not call the API.' },
   csrf_failed: { status: 403, message: 'The request is missing its CSRF token.' },
+  signed_url_invalid: {
+    status: 403,
+    message: 'This download link is not valid or has expired. Ask for a new one.',
+  },
   not_found: { status: 404, message: 'Not found.' },
   version_conflict: { status: 409, message: 'Someone else changed this record first. Reload it.' },
   already_exists: { status: 409, message: 'This already exists.' },

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, type Config } from '../config/config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { LocalKeyProvider, type KeyProvider } from './keys/key-provider.js';
+import { openObjectStore, type ObjectStore } from './objects/index.js';
 import { loadSigningKeys, type SigningKeys } from './keys/signing-keys.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -12,6 +13,7 @@ export interface Platform {
   store: Store;
   keys: SigningKeys;
   keyProvider: KeyProvider;
+  objects: ObjectStore;
   logger: FastifyBaseLogger;
   close(): Promise<void>;
 }
@@ -32,12 +34,14 @@ export async function openPlatform(
     const store = await openStore(config.redisUrl, config.redisPrefix);
     const keys = await loadSigningKeys(config.signingKeysFile, config.dataDir);
     const keyProvider = openKeyProvider(config);
+    const objects = openObjectStore(config.objects, config.dataDir, config.publicUrl);
     return {
       config,
       db,
       store,
       keys,
       keyProvider,
+      objects,
       logger: options.logger,
       async close() {
         await store.close();

@@ -13,6 +13,10 @@ const GOOD_PRODUCTION: Record<string, string> = {
   MEDICONNECT_KEY_PROVIDER: 'aws-kms',
   MEDICONNECT_SIGNING_KEYS_FILE: '/run/secrets/signing-keys.json',
   MEDICONNECT_DATA_DIR: '/var/lib/mediconnect',
+  MEDICONNECT_OBJECT_STORE: 's3',
+  MEDICONNECT_S3_BUCKET: 'mediconnect-files',
+  MEDICONNECT_S3_QUARANTINE_BUCKET: 'mediconnect-quarantine',
+  MEDICONNECT_S3_REGION: 'ap-northeast-1',
 };
 
 /** The refusal lines of loadConfig(env), or [] when it accepts the environment. */
@@ -103,6 +107,21 @@ describe('production configuration', () => {
       what: 'the key provider left to its default',
       name: 'MEDICONNECT_KEY_PROVIDER',
       env: { MEDICONNECT_KEY_PROVIDER: undefined },
+    },
+    {
+      what: 'objects kept in a local folder',
+      name: 'MEDICONNECT_OBJECT_STORE',
+      env: { MEDICONNECT_OBJECT_STORE: undefined },
+    },
+    {
+      what: 'quarantine sharing the bucket of downloadable files',
+      name: 'MEDICONNECT_S3_QUARANTINE_BUCKET',
+      env: { MEDICONNECT_S3_QUARANTINE_BUCKET: 'mediconnect-files' },
+    },
+    {
+      what: 'an S3 endpoint over plain http',
+      name: 'MEDICONNECT_S3_ENDPOINT',
+      env: { MEDICONNECT_S3_ENDPOINT: 'http://s3.internal:9000' },
     },
     {
       what: 'signing keys generated at start-up (no key file)',

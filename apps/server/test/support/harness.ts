@@ -11,6 +11,7 @@ import { createLogger } from '../../src/http/logging.js';
 import type { Database } from '../../src/platform/db/database.js';
 import { openPlatform } from '../../src/platform/index.js';
 import type { Store } from '../../src/platform/store/store.js';
+import type { ObjectStore } from '../../src/platform/objects/index.js';
 import type { Role } from '../../src/platform/db/tables.js';
 import type { Tenant } from '../../src/modules/tenants/service.js';
 
@@ -23,6 +24,7 @@ export interface TestApp {
   services: Services;
   db: Database;
   store: Store;
+  objects: ObjectStore;
   config: Config;
   /** Every log line the app wrote, as raw text. */
   logs: string[];
@@ -72,6 +74,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     services,
     db,
     store,
+    objects: platform.objects,
     config,
     logs,
     dataDir,
