@@ -29,6 +29,8 @@ import { clinicalRoutes } from './modules/clinical/routes.js';
 import { encounterRoutes } from './modules/encounters/routes.js';
 import { EncounterService } from './modules/encounters/service.js';
 import { objectDownloadRoute } from './modules/files/object-download-route.js';
+import { fileRoutes } from './modules/files/routes.js';
+import { ScanWorker } from './modules/files/scan-worker.js';
 import { patientRoutes } from './modules/patients/routes.js';
 import { portalRoutes } from './modules/portal/routes.js';
 import { AccountService } from './modules/staff/service.js';
@@ -42,6 +44,7 @@ export interface Services {
   mfa: MfaService;
   guard: LoginGuard;
   encounters: EncounterService;
+  scans: ScanWorker;
 }
 
 export function createServices(platform: Platform): Services {
@@ -71,6 +74,7 @@ export function createServices(platform: Platform): Services {
     mfa,
     guard,
     encounters: new EncounterService(accounts),
+    scans: new ScanWorker(tenants, platform.objects, platform.scanner, platform.logger),
   };
 }
 
@@ -96,6 +100,7 @@ export async function buildApp(
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
+  app.addHook('onClose', () => services.scans.stop());
   await registerBoundary(app, config);
   await app.register(cookie);
 
@@ -154,6 +159,9 @@ export async function buildApp(
       await api.register(clinicalRoutes);
       await api.register(portalRoutes(services.tenants, services.accounts));
       await api.register(breakGlassRoutes(new BreakGlassService(services.accounts)));
+      await api.register(
+        fileRoutes({ config: config.files, objects: platform.objects, scans: services.scans }),
+      );
     },
     { prefix: '/api/v1' },
   );

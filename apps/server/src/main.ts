@@ -27,8 +27,15 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   await app.listen({ port: config.port, host: config.host });
+  services.scans.start();
   logger.info(
-    { port: config.port, database: platform.db.kind, store: platform.store.kind },
+    {
+      port: config.port,
+      database: platform.db.kind,
+      store: platform.store.kind,
+      storage: platform.objects.kind,
+      scanner: platform.scanner.kind,
+    },
     'MediConnect is listening',
   );
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readFilesConfig, type FilesConfig } from './files-config.js';
 import { readObjectStoreConfig, type ObjectStoreConfig } from './object-store-config.js';
 
 /** Everything the server reads from its environment, read once at start-up. */
@@ -17,6 +18,7 @@ export interface Config {
   cookieSecure: boolean;
   keyProvider: 'local' | 'aws-kms';
   objects: ObjectStoreConfig;
+  files: FilesConfig;
   /** Path to a JWK set of private signing keys; null = generated into the data folder (dev only). */
   signingKeysFile: string | null;
   accessTokenMinutes: number;
@@ -140,6 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure,
     keyProvider: keyProvider as Config['keyProvider'],
     objects: readObjectStoreConfig(read, production, problems),
+    files: readFilesConfig(read, problems),
     signingKeysFile: read('MEDICONNECT_SIGNING_KEYS_FILE') ?? null,
     accessTokenMinutes: integer(
       read('MEDICONNECT_ACCESS_TOKEN_MINUTES'),

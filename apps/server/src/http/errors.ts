@@ -25,6 +25,10 @@ export const errorRegistry = {
     message: 'An account with this email already exists in this clinic.',
   },
   portal_account_exists: { status: 409, message: 'This patient already has a portal account.' },
+  file_not_clean: {
+    status: 409,
+    message: 'This file has not been found clean by the virus scanner, so it cannot be downloaded.',
+  },
   last_admin: { status: 409, message: 'The clinic must keep at least one active admin.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'This content type is not accepted.' },

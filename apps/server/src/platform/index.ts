@@ -3,6 +3,8 @@ import { ConfigError, type Config } from '../config/config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { LocalKeyProvider, type KeyProvider } from './keys/key-provider.js';
 import { openObjectStore, type ObjectStore } from './objects/index.js';
+import { ClamdScanner } from './scanner/clamd-scanner.js';
+import { NoScanner, type Scanner } from './scanner/scanner.js';
 import { loadSigningKeys, type SigningKeys } from './keys/signing-keys.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -14,6 +16,7 @@ export interface Platform {
   keys: SigningKeys;
   keyProvider: KeyProvider;
   objects: ObjectStore;
+  scanner: Scanner;
   logger: FastifyBaseLogger;
   close(): Promise<void>;
 }
@@ -42,6 +45,7 @@ export async function openPlatform(
       keys,
       keyProvider,
       objects,
+      scanner: openScanner(config),
       logger: options.logger,
       async close() {
         await store.close();
@@ -64,4 +68,12 @@ function openKeyProvider(config: Config): KeyProvider {
     throw new ConfigError(['MEDICONNECT_KEY_PROVIDER=aws-kms is not available in this build yet']);
   }
   return LocalKeyProvider.open(config.dataDir);
+}
+
+/** clamd when configured; otherwise nothing is ever called clean and uploads stay quarantined. */
+function openScanner(config: Config): Scanner {
+  const { clamd, scanTimeoutMs, maxBytes } = config.files;
+  return clamd === null
+    ? new NoScanner()
+    : new ClamdScanner(clamd, { timeoutMs: scanTimeoutMs, maxBytes });
 }

@@ -26,6 +26,9 @@ export const policy = {
   'care_team.manage': { admin: 'tenant', clerk: 'tenant', doctor: 'care' },
   'clinical.read': { doctor: 'care', nurse: 'care' },
   'clinical.write': { doctor: 'care', nurse: 'care' },
+  // Files are clinical: a clerk never sees them; a patient sees their own clean files.
+  'file.upload': { doctor: 'care', nurse: 'care' },
+  'file.read': { doctor: 'care', nurse: 'care', patient: 'self' },
   'staff.manage': { admin: 'tenant' },
   'portal.link': { admin: 'tenant', clerk: 'tenant' },
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },

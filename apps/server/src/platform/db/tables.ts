@@ -245,6 +245,26 @@ export interface BreakGlassTable {
   reviewed_at: Timestamp | null;
 }
 
+export type FileStatus = 'quarantined' | 'clean' | 'infected';
+
+/** An uploaded file: the object lives in storage, this row says what it is and how it scanned. */
+export interface FilesTable {
+  id: string;
+  patient_id: string;
+  category: string;
+  object_key: string;
+  file_name: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  status: ColumnType<FileStatus, FileStatus | undefined, FileStatus>;
+  scan_attempts: Generated<number>;
+  next_scan_at: Timestamp | null;
+  scanned_at: Timestamp | null;
+  uploaded_by: string;
+  created_at: DefaultTimestamp;
+}
+
 export interface TenantDatabase {
   patients: PatientsTable;
   care_team: CareTeamTable;
@@ -257,5 +277,6 @@ export interface TenantDatabase {
   medications: MedicationsTable;
   external_refs: ExternalRefsTable;
   audit_events: AuditEventsTable;
+  files: FilesTable;
   break_glass: BreakGlassTable;
 }

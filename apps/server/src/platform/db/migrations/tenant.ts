@@ -174,4 +174,32 @@ export const tenantMigrations: Migration[] = [
       `create index break_glass_review_idx on ${s}.break_glass (started_at desc)`,
     ],
   },
+  {
+    version: 7,
+    name: 'uploaded files and their virus-scan state',
+    // A file is quarantined until clamd calls it clean; next_scan_at drives the retrying scan
+    // job, so a restart loses no pending scan. The object key is random; the file name is
+    // metadata only.
+    statements: (s) => [
+      `create table ${s}.files (
+        id uuid primary key,
+        patient_id uuid not null references ${s}.patients (id),
+        category text not null,
+        object_key text not null unique,
+        file_name text not null,
+        content_type text not null,
+        size_bytes integer not null check (size_bytes > 0),
+        sha256 text not null,
+        status text not null default 'quarantined'
+          check (status in ('quarantined', 'clean', 'infected')),
+        scan_attempts integer not null default 0,
+        next_scan_at timestamptz,
+        scanned_at timestamptz,
+        uploaded_by uuid not null,
+        created_at timestamptz not null default now()
+      )`,
+      `create index files_patient_idx on ${s}.files (patient_id, created_at desc, id desc)`,
+      `create index files_scan_idx on ${s}.files (next_scan_at) where status = 'quarantined'`,
+    ],
+  },
 ];
