@@ -64,7 +64,7 @@ export function fileRoutes(deps: FilesDeps): FastifyPluginAsyncTypebox {
           await deps.objects.delete('quarantine', upload.stored.key).catch(() => undefined);
           throw error;
         });
-        deps.scans.kick();
+        deps.scans.kick(caller.tenantId);
         return reply.code(201).send(file);
       },
     );

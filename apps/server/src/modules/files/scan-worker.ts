@@ -11,7 +11,8 @@ import {
 import { recordAudit } from '../audit/service.js';
 import type { TenantService } from '../tenants/service.js';
 
-const POLL_MS = 5_000;
+/** Every tenant is swept this often; an upload's own tenant is scanned at once. */
+const SWEEP_MS = 60_000;
 /** A claimed file is left alone this long before another worker may try it. */
 const LEASE_MS = 5 * 60_000;
 const FIRST_RETRY_MS = 5_000;
@@ -28,7 +29,8 @@ const BATCH = 10;
 export class ScanWorker {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private again = false;
+  /** Tenants to visit on the next pass; null = all of them. */
+  private queued: Set<string> | null | undefined;
 
   constructor(
     private readonly tenants: TenantService,
@@ -40,7 +42,7 @@ export class ScanWorker {
   start(): void {
     this.timer ??= setInterval(() => {
       this.kick();
-    }, POLL_MS);
+    }, SWEEP_MS);
     this.timer.unref();
     this.kick();
   }
@@ -48,40 +50,59 @@ export class ScanWorker {
   async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    await this.settle();
   }
 
-  /** Runs a pass soon (after an upload); passes never overlap. */
-  kick(): void {
-    if (this.running !== null) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runOnce()
+  /** Resolves once no pass is running or queued (tests and shutdown). */
+  async settle(): Promise<void> {
+    while (this.running !== null) await this.running;
+  }
+
+  /** Runs a pass soon: over one tenant (after its upload) or all; passes never overlap. */
+  kick(tenantId?: string): void {
+    if (tenantId === undefined || this.queued === null) this.queued = null;
+    else (this.queued ??= new Set()).add(tenantId);
+    if (this.running === null) this.startPass();
+  }
+
+  private startPass(): void {
+    const only = this.queued ?? null;
+    this.queued = undefined;
+    this.running = this.runOnce(only ?? undefined)
       .then(() => undefined)
       .catch((error: unknown) => {
         this.log.error({ err: error }, 'scan pass failed');
       })
       .finally(() => {
         this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
+        if (this.queued !== undefined) this.startPass();
       });
   }
 
-  /** One pass over every active tenant: scans what is due. Returns how many files got a verdict. */
-  async runOnce(): Promise<number> {
+  /**
+   * One pass over the given tenants (default: every active one), scanning what is due. A tenant
+   * whose pass fails is logged and skipped; the others go on. Returns how many files got a verdict.
+   */
+  async runOnce(only?: Iterable<string>): Promise<number> {
+    const wanted = only === undefined ? null : new Set(only);
     let decided = 0;
     for (const tenant of await this.tenants.list()) {
-      if (tenant.status !== 'active') continue;
-      const handle = this.tenants.handle(tenant);
-      for (let i = 0; i < BATCH; i++) {
-        const file = await claimDue(handle);
-        if (file === null) break;
-        if (await this.scanOne(handle, file)) decided++;
+      if (tenant.status !== 'active' || (wanted !== null && !wanted.has(tenant.id))) continue;
+      try {
+        decided += await this.scanTenant(this.tenants.handle(tenant));
+      } catch (error) {
+        this.log.error({ err: error, tenantId: tenant.id }, 'scan pass failed for a tenant');
       }
+    }
+    return decided;
+  }
+
+  private async scanTenant(handle: TenantDb): Promise<number> {
+    let decided = 0;
+    for (let i = 0; i < BATCH; i++) {
+      const file = await claimDue(handle);
+      if (file === null) break;
+      if (await this.scanOne(handle, file)) decided++;
     }
     return decided;
   }
