@@ -30,6 +30,7 @@ import { encounterRoutes } from './modules/encounters/routes.js';
 import { EncounterService } from './modules/encounters/service.js';
 import { objectDownloadRoute } from './modules/files/object-download-route.js';
 import { fileRoutes } from './modules/files/routes.js';
+import { prescriptionRoutes } from './modules/prescriptions/routes.js';
 import { ScanWorker } from './modules/files/scan-worker.js';
 import { patientRoutes } from './modules/patients/routes.js';
 import { portalRoutes } from './modules/portal/routes.js';
@@ -159,6 +160,13 @@ export async function buildApp(
       await api.register(clinicalRoutes);
       await api.register(portalRoutes(services.tenants, services.accounts));
       await api.register(breakGlassRoutes(new BreakGlassService(services.accounts)));
+      await api.register(
+        prescriptionRoutes({
+          objects: platform.objects,
+          accounts: services.accounts,
+          tenants: services.tenants,
+        }),
+      );
       await api.register(
         fileRoutes({ config: config.files, objects: platform.objects, scans: services.scans }),
       );

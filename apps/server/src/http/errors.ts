@@ -29,6 +29,10 @@ export const errorRegistry = {
     status: 409,
     message: 'This file has not been found clean by the virus scanner, so it cannot be downloaded.',
   },
+  prescription_cancelled: {
+    status: 409,
+    message: 'This prescription was cancelled and can no longer be used.',
+  },
   last_admin: { status: 409, message: 'The clinic must keep at least one active admin.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'This content type is not accepted.' },

@@ -29,6 +29,9 @@ export const policy = {
   // Files are clinical: a clerk never sees them; a patient sees their own clean files.
   'file.upload': { doctor: 'care', nurse: 'care' },
   'file.read': { doctor: 'care', nurse: 'care', patient: 'self' },
+  'prescription.issue': { doctor: 'care' },
+  'prescription.read': { doctor: 'care', nurse: 'care', patient: 'self' },
+  'prescription.cancel': { doctor: 'care' },
   'staff.manage': { admin: 'tenant' },
   'portal.link': { admin: 'tenant', clerk: 'tenant' },
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },

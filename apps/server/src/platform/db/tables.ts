@@ -265,6 +265,37 @@ export interface FilesTable {
   created_at: DefaultTimestamp;
 }
 
+export interface PrescriptionsTable {
+  id: string;
+  patient_id: string;
+  doctor_id: string;
+  doctor_name: string;
+  /** Dates as YYYY-MM-DD text (the date type is read as text). */
+  issued_on: string;
+  valid_until: string;
+  notes: string | null;
+  status: ColumnType<'active' | 'cancelled', 'active' | 'cancelled' | undefined, 'cancelled'>;
+  cancel_reason: string | null;
+  cancelled_at: Timestamp | null;
+  cancelled_by: string | null;
+  pdf_object_key: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface PrescriptionLinesTable {
+  prescription_id: string;
+  position: number;
+  name: string;
+  code: string;
+  code_system: 'yj' | 'receipt';
+  dose: string;
+  unit: string;
+  frequency: string;
+  days: number;
+  route: string;
+  no_substitution: boolean;
+}
+
 export interface TenantDatabase {
   patients: PatientsTable;
   care_team: CareTeamTable;
@@ -278,5 +309,7 @@ export interface TenantDatabase {
   external_refs: ExternalRefsTable;
   audit_events: AuditEventsTable;
   files: FilesTable;
+  prescriptions: PrescriptionsTable;
+  prescription_lines: PrescriptionLinesTable;
   break_glass: BreakGlassTable;
 }

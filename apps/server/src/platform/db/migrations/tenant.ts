@@ -202,4 +202,42 @@ export const tenantMigrations: Migration[] = [
       `create index files_scan_idx on ${s}.files (next_scan_at) where status = 'quarantined'`,
     ],
   },
+  {
+    version: 8,
+    name: 'prescriptions and their lines',
+    // Never deleted: a cancellation keeps the prescription with its reason (SPEC §5).
+    statements: (s) => [
+      `create table ${s}.prescriptions (
+        id uuid primary key,
+        patient_id uuid not null references ${s}.patients (id),
+        doctor_id uuid not null,
+        doctor_name text not null,
+        issued_on date not null,
+        valid_until date not null,
+        notes text,
+        status text not null default 'active' check (status in ('active', 'cancelled')),
+        cancel_reason text,
+        cancelled_at timestamptz,
+        cancelled_by uuid,
+        pdf_object_key text not null,
+        created_at timestamptz not null default now()
+      )`,
+      `create index prescriptions_patient_idx
+        on ${s}.prescriptions (patient_id, created_at desc, id desc)`,
+      `create table ${s}.prescription_lines (
+        prescription_id uuid not null references ${s}.prescriptions (id),
+        position integer not null,
+        name text not null,
+        code text not null,
+        code_system text not null check (code_system in ('yj', 'receipt')),
+        dose text not null,
+        unit text not null,
+        frequency text not null,
+        days integer not null check (days between 1 and 90),
+        route text not null,
+        no_substitution boolean not null,
+        primary key (prescription_id, position)
+      )`,
+    ],
+  },
 ];
