@@ -27,6 +27,8 @@ export const policy = {
   'clinical.read': { doctor: 'care', nurse: 'care' },
   'clinical.write': { doctor: 'care', nurse: 'care' },
   'staff.manage': { admin: 'tenant' },
+  // Whom a patient can be put in the care of (names and roles): for those who assign care.
+  'staff.directory': { admin: 'tenant', clerk: 'tenant', doctor: 'tenant' },
   'portal.link': { admin: 'tenant', clerk: 'tenant' },
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },
   'break_glass.review': { admin: 'tenant' },

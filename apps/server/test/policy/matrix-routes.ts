@@ -9,6 +9,8 @@ export interface Target {
   staffToAssign: string;
   /** A member of the patient's care team. */
   careMember: string;
+  /** An active doctor of the clinic, as the staff directory should list. */
+  clinician: string;
   /** A staff account the staff-administration routes act on. */
   staffId: string;
   /** An unreviewed break-the-glass grant on the patient, held by a doctor who is not a caller. */
@@ -173,6 +175,13 @@ export const ROUTES: RouteCase[] = [
     scope: 'list',
     request: () => ({ url: '/staff' }),
     shows: hasItem((x) => x.staffId),
+  },
+  {
+    route: 'GET /staff/directory',
+    action: 'staff.directory',
+    scope: 'list',
+    request: () => ({ url: '/staff/directory?limit=100' }),
+    shows: hasItem((x) => x.clinician),
   },
   {
     route: 'POST /staff',

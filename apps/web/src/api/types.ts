@@ -57,6 +57,13 @@ export interface NewStaffMember {
 
 export type StaffChange = { role: StaffRole } | { status: StaffMember['status'] };
 
+/** An active doctor or nurse as the staff directory lists them: whom care can be given to. */
+export interface DirectoryMember {
+  id: string;
+  displayName: string;
+  role: 'doctor' | 'nurse';
+}
+
 /** A doctor or nurse in charge of a patient; only they see the patient's clinical record. */
 export interface CareTeamMember {
   staffId: string;

@@ -228,7 +228,7 @@ export function PatientChartPage({ patientId }: { patientId: string }) {
             )}
           </div>
         )}
-        {active === 'careTeam' && <CareTeamPanel patientId={patientId} role={me.role} />}
+        {active === 'careTeam' && <CareTeamPanel patientId={patientId} readOnly={readOnly} />}
       </div>
     </main>
   );
