@@ -30,6 +30,7 @@ export const policy = {
   // Whom a patient can be put in the care of (names and roles): for those who assign care.
   'staff.directory': { admin: 'tenant', clerk: 'tenant', doctor: 'tenant' },
   'portal.link': { admin: 'tenant', clerk: 'tenant' },
+  // Open a grant on any patient of the clinic, and list one's own live grants.
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },
   'break_glass.review': { admin: 'tenant' },
 } as const satisfies Record<string, Partial<Record<Role, Relationship>>>;

@@ -166,3 +166,34 @@ describe('break-the-glass', () => {
     expect(open.statusCode).toBe(404);
   });
 });
+
+describe('the caller’s own grants', () => {
+  it('lists the caller’s running grants with patient and end, and none of anyone else', async () => {
+    const { clinic, clerk, doctor, patient } = await scene();
+    const colleague = await clinic.staff('nurse');
+    const ended = await createPatient(t, clerk);
+    const open = (who: { token: string }, patientId: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/patients/${patientId}/break-glass`,
+        headers: { ...bearer(who), origin: ORIGIN },
+        payload: { reason: REASON },
+      });
+    const grant = (await open(doctor, patient.id)).json<{ id: string; expiresAt: string }>();
+    const old = (await open(doctor, ended.id)).json<{ id: string }>();
+    await open(colleague, patient.id);
+    await t.services.tenants
+      .handle(clinic.tenant)
+      .db.updateTable('break_glass')
+      .set({ expires_at: new Date(Date.now() - 60_000) })
+      .where('id', '=', old.id)
+      .execute();
+
+    const mine = await get('/api/v1/break-glass/mine', doctor);
+
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json()).toEqual({
+      items: [{ id: grant.id, patientId: patient.id, expiresAt: grant.expiresAt }],
+    });
+  });
+});

@@ -157,6 +157,12 @@ export const ROUTES: RouteCase[] = [
     request: (x) => ({ url: `/patients/${x.patientId}/break-glass`, payload: { reason: REASON } }),
   },
   {
+    route: 'GET /break-glass/mine',
+    action: 'break_glass.request',
+    scope: 'none',
+    request: () => ({ url: '/break-glass/mine' }),
+  },
+  {
     route: 'GET /break-glass',
     action: 'break_glass.review',
     scope: 'list',

@@ -1,12 +1,20 @@
 // Break-the-glass: a doctor or nurse reads a chart outside their care team for sixty minutes,
 // giving a reason; an administrator reviews every grant. The server audits both.
 import { requestJson, requestNoContent, withQuery } from './client';
-import type { BreakGlassGrant, BreakGlassRecord } from './types';
+import type { BreakGlassGrant, BreakGlassRecord, MyBreakGlassGrant } from './types';
 
 /** 404 when the patient does not exist: the grant needs a real record of this clinic. */
 export function openBreakGlass(patientId: string, reason: string): Promise<BreakGlassGrant> {
   const path = `/api/v1/patients/${encodeURIComponent(patientId)}/break-glass`;
   return requestJson(path, { method: 'POST', body: { reason } });
+}
+
+/** The caller's grants that are still running (doctor, nurse). */
+export async function listMyGrants(signal?: AbortSignal): Promise<MyBreakGlassGrant[]> {
+  const page = await requestJson<{ items: MyBreakGlassGrant[] }>('/api/v1/break-glass/mine', {
+    signal,
+  });
+  return page.items;
 }
 
 export async function listBreakGlass(

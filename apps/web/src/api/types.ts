@@ -78,6 +78,13 @@ export interface BreakGlassGrant {
   expiresAt: string;
 }
 
+/** One of the caller's own running grants (GET /break-glass/mine). */
+export interface MyBreakGlassGrant {
+  id: string;
+  patientId: string;
+  expiresAt: string;
+}
+
 /** A break-the-glass grant as the administrator reviews it. */
 export interface BreakGlassRecord {
   id: string;

@@ -37,6 +37,26 @@ export function breakGlassRoutes(breakGlass: BreakGlassService): FastifyPluginAs
     );
 
     app.get(
+      '/break-glass/mine',
+      {
+        schema: {
+          response: {
+            200: Type.Object({
+              items: Type.Array(
+                Type.Object({
+                  id: Type.String(),
+                  patientId: Type.String(),
+                  expiresAt: Type.String(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => ({ items: await breakGlass.mine(callerOf(request)) }),
+    );
+
+    app.get(
       '/break-glass',
       {
         schema: {

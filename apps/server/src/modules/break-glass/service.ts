@@ -6,6 +6,9 @@ import { BREAK_GLASS_MINUTES } from '../../policy/policy.js';
 import { recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
 
+/** A bound on the caller's live grants listed at once; nobody opens this many in an hour. */
+const MINE_LIMIT = 100;
+
 export interface BreakGlassView {
   id: string;
   patientId: string;
@@ -58,6 +61,28 @@ export class BreakGlassService {
       });
     });
     return { id, expiresAt: expiresAt.toISOString() };
+  }
+
+  /**
+   * The caller's own grants that are still running, soonest to end first, so the web app can show
+   * which charts are open through break-the-glass after a reload. Few by nature: what one person
+   * opens within an hour.
+   */
+  async mine(caller: Caller): Promise<{ id: string; patientId: string; expiresAt: string }[]> {
+    await requireRole(caller.tenant.db, caller, 'break_glass.request');
+    const rows = await caller.tenant.db
+      .selectFrom('break_glass')
+      .select(['id', 'patient_id', 'expires_at'])
+      .where('staff_id', '=', caller.userId)
+      .where('expires_at', '>', new Date())
+      .orderBy('expires_at')
+      .limit(MINE_LIMIT)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      patientId: row.patient_id,
+      expiresAt: row.expires_at.toISOString(),
+    }));
   }
 
   async list(caller: Caller, unreviewedOnly: boolean): Promise<BreakGlassView[]> {
