@@ -197,3 +197,43 @@ describe('the caller’s own grants', () => {
     });
   });
 });
+
+describe('the admin’s list of grants', () => {
+  it('pages newest first with a cursor, every grant once', async () => {
+    const { clinic, clerk, doctor, admin } = await scene();
+    const opened: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const patient = await createPatient(t, clerk);
+      const open = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/patients/${patient.id}/break-glass`,
+        headers: { ...bearer(doctor), origin: ORIGIN },
+        payload: { reason: REASON },
+      });
+      opened.push(open.json<{ id: string }>().id);
+    }
+    // Two grants in the same millisecond, apart only by microseconds, must both be listed.
+    await t.services.tenants
+      .handle(clinic.tenant)
+      .db.updateTable('break_glass')
+      .set({ started_at: '2026-12-01T00:00:00.000100Z' })
+      .where('id', 'in', opened.slice(0, 2))
+      .execute();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${cursor}`;
+      const response = await get(`/api/v1/break-glass?limit=2${query}`, admin);
+      const page = response.json<{ items: { id: string }[]; nextCursor: string | null }>();
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 10);
+
+    expect(pages).toBe(3);
+    expect(seen.slice(0, 3)).toEqual(opened.slice(2).reverse());
+    expect([...seen].sort()).toEqual([...opened].sort());
+  });
+});

@@ -166,7 +166,7 @@ export const ROUTES: RouteCase[] = [
     route: 'GET /break-glass',
     action: 'break_glass.review',
     scope: 'list',
-    request: () => ({ url: '/break-glass' }),
+    request: () => ({ url: '/break-glass?limit=100' }),
     shows: hasItem((x) => x.grantId),
   },
   {

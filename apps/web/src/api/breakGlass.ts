@@ -1,7 +1,7 @@
 // Break-the-glass: a doctor or nurse reads a chart outside their care team for sixty minutes,
 // giving a reason; an administrator reviews every grant. The server audits both.
 import { requestJson, requestNoContent, withQuery } from './client';
-import type { BreakGlassGrant, BreakGlassRecord, MyBreakGlassGrant } from './types';
+import type { BreakGlassGrant, BreakGlassRecord, MyBreakGlassGrant, Page } from './types';
 
 /** 404 when the patient does not exist: the grant needs a real record of this clinic. */
 export function openBreakGlass(patientId: string, reason: string): Promise<BreakGlassGrant> {
@@ -17,13 +17,17 @@ export async function listMyGrants(signal?: AbortSignal): Promise<MyBreakGlassGr
   return page.items;
 }
 
-export async function listBreakGlass(
+/** Newest first, one page at a time. */
+export function listBreakGlass(
   unreviewedOnly: boolean,
+  cursor: string | null,
   signal?: AbortSignal,
-): Promise<BreakGlassRecord[]> {
-  const path = withQuery('/api/v1/break-glass', { unreviewed: unreviewedOnly ? 'true' : 'false' });
-  const page = await requestJson<{ items: BreakGlassRecord[] }>(path, { signal });
-  return page.items;
+): Promise<Page<BreakGlassRecord>> {
+  const path = withQuery('/api/v1/break-glass', {
+    unreviewed: unreviewedOnly ? 'true' : 'false',
+    cursor,
+  });
+  return requestJson(path, { signal });
 }
 
 /** 404 when the grant is unknown or someone has reviewed it already. */
