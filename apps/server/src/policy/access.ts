@@ -76,9 +76,14 @@ export async function requirePatientAccess(
       allowed = true;
       break;
     case 'care':
-      allowed =
-        (await inCare(db, caller.userId, patientId)) ||
-        (BREAK_GLASS_ACTIONS.has(action) && (await hasBreakGlass(db, caller.userId, patientId)));
+      allowed = await inCare(db, caller.userId, patientId);
+      if (!allowed && (await hasBreakGlass(db, caller.userId, patientId))) {
+        if (BREAK_GLASS_ACTIONS.has(action)) return;
+        // The record is in reach (the caller is reading it): a 404 would hide nothing and
+        // contradict the chart on screen. The refusal is of the act, so 403 with its own code.
+        await auditDenied(db, caller, action, patientId);
+        throw new AppError('break_glass_read_only');
+      }
       break;
     case 'self':
       allowed = caller.patientId === patientId;

@@ -44,7 +44,10 @@ export function ruleFor(action: Action, role: Role): Relationship | undefined {
 
 /**
  * What break-the-glass opens: reading, never writing. A doctor or nurse with a live grant for a
- * patient is treated as in care for these actions only.
+ * patient is treated as in care for these actions only. Any other `care` action under a grant
+ * answers 403 `break_glass_read_only`, not 404: the record is in reach (the caller is reading
+ * it), and the role may do the act in care, just not through a grant. Among them
+ * `care_team.manage`: a grant must never turn itself into lasting access.
  */
 export const BREAK_GLASS_ACTIONS: ReadonlySet<Action> = new Set([
   'patient.read',

@@ -31,7 +31,7 @@ const get = (url: string, who: { token: string }) =>
   t.app.inject({ method: 'GET', url, headers: bearer(who) });
 
 describe('break-the-glass', () => {
-  it('opens a patient outside the doctor’s care for reading, not writing', async () => {
+  it('opens a patient outside the doctor’s care for reading; a write answers 403 read-only', async () => {
     const { doctor, patient } = await scene();
     const before = await get(`/api/v1/patients/${patient.id}`, doctor);
 
@@ -59,7 +59,8 @@ describe('break-the-glass', () => {
     expect(open.statusCode).toBe(201);
     expect(read.statusCode).toBe(200);
     expect(encounters.statusCode).toBe(200);
-    expect(write.statusCode).toBe(404);
+    expect(write.statusCode).toBe(403);
+    expect(write.json<{ error: { code: string } }>().error.code).toBe('break_glass_read_only');
   });
 
   it('requires a written reason of some length', async () => {
@@ -235,5 +236,28 @@ describe('the admin’s list of grants', () => {
     expect(pages).toBe(3);
     expect(seen.slice(0, 3)).toEqual(opened.slice(2).reverse());
     expect([...seen].sort()).toEqual([...opened].sort());
+  });
+});
+
+describe('a grant and the care team', () => {
+  it('does not let a doctor under a grant put themself on the care team', async () => {
+    const { doctor, patient } = await scene();
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/break-glass`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: { reason: REASON },
+    });
+
+    const join = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/care-team`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: { staffId: doctor.id },
+    });
+    const team = await get(`/api/v1/patients/${patient.id}/care-team`, doctor);
+
+    expect(join.statusCode).toBe(403);
+    expect(team.json<{ items: unknown[] }>().items).toEqual([]);
   });
 });

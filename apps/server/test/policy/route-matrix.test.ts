@@ -104,7 +104,7 @@ function expectedOf(route: RouteCase, who: CallerKind): string {
     case 'care':
       if (who.relation === 'care') return 'ok';
       if (who.relation === 'grant' && route.scope === 'record')
-        return READ_UNDER_GRANT.includes(route.action) ? 'ok' : '404 not_found';
+        return READ_UNDER_GRANT.includes(route.action) ? 'ok' : '403 break_glass_read_only';
       return '404 not_found';
   }
 }

@@ -511,6 +511,7 @@ export const ja = {
     validation: '入力内容を確認してください。',
     unauthenticated: 'セッションが終了しました。もう一度ログインしてください。',
     forbidden: 'この操作を行う権限がありません。',
+    readOnly: '緊急アクセスでは閲覧のみ可能です。記載や変更はできません。',
     notFound: '見つかりません。',
     conflict: '他の利用者が先に更新しました。',
     tooLarge: 'データが大きすぎます。',
