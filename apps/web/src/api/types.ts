@@ -70,6 +70,8 @@ export interface CareTeamMember {
   displayName: string;
   role: StaffRole;
   since: string;
+  /** In care through an assignment, or through a recent encounter of theirs (90 days). */
+  via: 'assignment' | 'encounter';
 }
 
 /** Sixty minutes of reading one patient's chart outside the caller's care team. */

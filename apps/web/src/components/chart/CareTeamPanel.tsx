@@ -135,6 +135,7 @@ export function CareTeamPanel({ patientId, readOnly }: CareTeamPanelProps) {
         displayName: member.displayName,
         role: member.role,
         since: new Date().toISOString(),
+        via: 'assignment',
       },
     ]);
     setOutcome({ kind: 'done', text: c.added(member.displayName) });
@@ -191,7 +192,15 @@ export function CareTeamPanel({ patientId, readOnly }: CareTeamPanelProps) {
               {members.map((member) => (
                 <tr key={member.staffId} data-testid="care-team-row" data-staff-id={member.staffId}>
                   <td className="staff__name">{member.displayName}</td>
-                  <td className="nowrap">{t.roles[member.role]}</td>
+                  <td className="nowrap">
+                    {t.roles[member.role]}
+                    {member.via === 'encounter' && (
+                      <span className="muted" data-testid="care-team-via-encounter">
+                        {' '}
+                        {c.viaEncounter}
+                      </span>
+                    )}
+                  </td>
                   <td className="nowrap">{formatDateTime(member.since)}</td>
                   <td>
                     {!readOnly && (
