@@ -15,6 +15,7 @@ import { logCompletion } from './http/logging.js';
 import { registerBoundary } from './http/security.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { sessionRoutes } from './modules/auth/session-routes.js';
+import { staffDirectoryRoutes } from './modules/staff/directory.js';
 import { staffRoutes } from './modules/staff/routes.js';
 import { LoginGuard } from './modules/auth/login-guard.js';
 import { MfaService } from './modules/auth/mfa-service.js';
@@ -154,6 +155,7 @@ export async function buildApp(
       );
       await api.register(sessionRoutes(services.sessions, services.accounts));
       await api.register(staffRoutes(services));
+      await api.register(staffDirectoryRoutes(services.accounts));
       await api.register(patientRoutes);
       await api.register(careTeamRoutes(services.accounts));
       await api.register(encounterRoutes(services.encounters));

@@ -11,6 +11,10 @@ export const errorRegistry = {
   login_step_expired: { status: 401, message: 'This sign-in step has expired. Sign in again.' },
   step_up_required: { status: 401, message: 'Confirm with your authenticator code to continue.' },
   forbidden: { status: 403, message: 'Your role may not do this.' },
+  break_glass_read_only: {
+    status: 403,
+    message: 'Emergency access lets you read this record, not change it.',
+  },
   origin_not_allowed: { status: 403, message: 'This origin may not call the API.' },
   csrf_failed: { status: 403, message: 'The request is missing its CSRF token.' },
   signed_url_invalid: {

@@ -4,7 +4,9 @@ import type { Role } from '../platform/db/tables.js';
  * Who may do what, as data. A rule names the roles that may ever do an action and the
  * relationship to the patient they need for it:
  * - `tenant`: any patient of the caller's clinic (front desk, administration);
- * - `care`: clinical staff, only patients in their care (SPEC §4);
+ * - `care`: clinical staff, only patients in their care (SPEC §4): an active care-team
+ *   assignment or a recent encounter of theirs (ENCOUNTER_CARE_DAYS); a break-the-glass grant
+ *   stands in for it for reading only (BREAK_GLASS_ACTIONS);
  * - `self`: a patient, only their own record.
  * A role missing from an action's rule gets 403; a role without the needed relationship gets
  * 404, the same answer as a patient that does not exist.
@@ -33,7 +35,10 @@ export const policy = {
   'prescription.read': { doctor: 'care', nurse: 'care', patient: 'self' },
   'prescription.cancel': { doctor: 'care' },
   'staff.manage': { admin: 'tenant' },
+  // Whom a patient can be put in the care of (names and roles): for those who assign care.
+  'staff.directory': { admin: 'tenant', clerk: 'tenant', doctor: 'tenant' },
   'portal.link': { admin: 'tenant', clerk: 'tenant' },
+  // Open a grant on any patient of the clinic, and list one's own live grants.
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },
   'break_glass.review': { admin: 'tenant' },
 } as const satisfies Record<string, Partial<Record<Role, Relationship>>>;
@@ -47,7 +52,10 @@ export function ruleFor(action: Action, role: Role): Relationship | undefined {
 
 /**
  * What break-the-glass opens: reading, never writing. A doctor or nurse with a live grant for a
- * patient is treated as in care for these actions only.
+ * patient is treated as in care for these actions only. Any other `care` action under a grant
+ * answers 403 `break_glass_read_only`, not 404: the record is in reach (the caller is reading
+ * it), and the role may do the act in care, just not through a grant. Among them
+ * `care_team.manage`: a grant must never turn itself into lasting access.
  */
 export const BREAK_GLASS_ACTIONS: ReadonlySet<Action> = new Set([
   'patient.read',
@@ -55,3 +63,16 @@ export const BREAK_GLASS_ACTIONS: ReadonlySet<Action> = new Set([
   'care_team.read',
 ]);
 export const BREAK_GLASS_MINUTES = 60;
+
+/**
+ * `care` (SPEC §4) is an active care-team assignment, or an encounter with the patient whose
+ * clinician the staff member is (`encounters.clinician_id`, set on encounters written in
+ * MediConnect). The encounter relationship lasts this many days from the earlier of the
+ * encounter's time and its recording (a future-dated encounter cannot stretch it): long enough
+ * to follow up results and a 90-day prescription, short enough to end by itself. Removing the
+ * clinician from the care team after the encounter ends it at once, as it ends an assignment.
+ * Imported encounters name a practitioner record of the source system, not a MediConnect
+ * account, and no trustworthy link exists between the two (names repeat): they create no
+ * relationship; the import's `--assign-to` assigns the care team instead.
+ */
+export const ENCOUNTER_CARE_DAYS = 90;

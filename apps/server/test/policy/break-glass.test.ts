@@ -31,7 +31,7 @@ const get = (url: string, who: { token: string }) =>
   t.app.inject({ method: 'GET', url, headers: bearer(who) });
 
 describe('break-the-glass', () => {
-  it('opens a patient outside the doctor’s care for reading, not writing', async () => {
+  it('opens a patient outside the doctor’s care for reading; a write answers 403 read-only', async () => {
     const { doctor, patient } = await scene();
     const before = await get(`/api/v1/patients/${patient.id}`, doctor);
 
@@ -59,7 +59,8 @@ describe('break-the-glass', () => {
     expect(open.statusCode).toBe(201);
     expect(read.statusCode).toBe(200);
     expect(encounters.statusCode).toBe(200);
-    expect(write.statusCode).toBe(404);
+    expect(write.statusCode).toBe(403);
+    expect(write.json<{ error: { code: string } }>().error.code).toBe('break_glass_read_only');
   });
 
   it('requires a written reason of some length', async () => {
@@ -164,5 +165,99 @@ describe('break-the-glass', () => {
     });
 
     expect(open.statusCode).toBe(404);
+  });
+});
+
+describe('the caller’s own grants', () => {
+  it('lists the caller’s running grants with patient and end, and none of anyone else', async () => {
+    const { clinic, clerk, doctor, patient } = await scene();
+    const colleague = await clinic.staff('nurse');
+    const ended = await createPatient(t, clerk);
+    const open = (who: { token: string }, patientId: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/patients/${patientId}/break-glass`,
+        headers: { ...bearer(who), origin: ORIGIN },
+        payload: { reason: REASON },
+      });
+    const grant = (await open(doctor, patient.id)).json<{ id: string; expiresAt: string }>();
+    const old = (await open(doctor, ended.id)).json<{ id: string }>();
+    await open(colleague, patient.id);
+    await t.services.tenants
+      .handle(clinic.tenant)
+      .db.updateTable('break_glass')
+      .set({ expires_at: new Date(Date.now() - 60_000) })
+      .where('id', '=', old.id)
+      .execute();
+
+    const mine = await get('/api/v1/break-glass/mine', doctor);
+
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json()).toEqual({
+      items: [{ id: grant.id, patientId: patient.id, expiresAt: grant.expiresAt }],
+    });
+  });
+});
+
+describe('the admin’s list of grants', () => {
+  it('pages newest first with a cursor, every grant once', async () => {
+    const { clinic, clerk, doctor, admin } = await scene();
+    const opened: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const patient = await createPatient(t, clerk);
+      const open = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/patients/${patient.id}/break-glass`,
+        headers: { ...bearer(doctor), origin: ORIGIN },
+        payload: { reason: REASON },
+      });
+      opened.push(open.json<{ id: string }>().id);
+    }
+    // Two grants in the same millisecond, apart only by microseconds, must both be listed.
+    await t.services.tenants
+      .handle(clinic.tenant)
+      .db.updateTable('break_glass')
+      .set({ started_at: '2026-12-01T00:00:00.000100Z' })
+      .where('id', 'in', opened.slice(0, 2))
+      .execute();
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${cursor}`;
+      const response = await get(`/api/v1/break-glass?limit=2${query}`, admin);
+      const page = response.json<{ items: { id: string }[]; nextCursor: string | null }>();
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 10);
+
+    expect(pages).toBe(3);
+    expect(seen.slice(0, 3)).toEqual(opened.slice(2).reverse());
+    expect([...seen].sort()).toEqual([...opened].sort());
+  });
+});
+
+describe('a grant and the care team', () => {
+  it('does not let a doctor under a grant put themself on the care team', async () => {
+    const { doctor, patient } = await scene();
+    await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/break-glass`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: { reason: REASON },
+    });
+
+    const join = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/patients/${patient.id}/care-team`,
+      headers: { ...bearer(doctor), origin: ORIGIN },
+      payload: { staffId: doctor.id },
+    });
+    const team = await get(`/api/v1/patients/${patient.id}/care-team`, doctor);
+
+    expect(join.statusCode).toBe(403);
+    expect(team.json<{ items: unknown[] }>().items).toEqual([]);
   });
 });

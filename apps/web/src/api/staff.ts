@@ -1,6 +1,6 @@
 // Staff administration (admins only; every action is recorded as an audit event by the server).
-import { requestJson, requestNoContent } from './client';
-import type { NewStaffMember, StaffChange, StaffMember } from './types';
+import { requestJson, requestNoContent, withQuery } from './client';
+import type { DirectoryMember, NewStaffMember, StaffChange, StaffMember } from './types';
 
 function staffPath(id: string, action: string): string {
   return `/api/v1/staff/${encodeURIComponent(id)}/${action}`;
@@ -9,6 +9,24 @@ function staffPath(id: string, action: string): string {
 export async function listStaff(signal?: AbortSignal): Promise<StaffMember[]> {
   const page = await requestJson<{ items: StaffMember[] }>('/api/v1/staff', { signal });
   return page.items;
+}
+
+/**
+ * Every active doctor and nurse (GET /staff/directory: names and roles only), for choosing a
+ * care-team member. A clinic's clinicians fit in a few pages; all of them are fetched.
+ */
+export async function listDirectory(signal?: AbortSignal): Promise<DirectoryMember[]> {
+  const members: DirectoryMember[] = [];
+  let cursor: string | null = null;
+  do {
+    const path = withQuery('/api/v1/staff/directory', { limit: 100, cursor });
+    const page: { items: DirectoryMember[]; nextCursor: string | null } = await requestJson(path, {
+      signal,
+    });
+    members.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return members;
 }
 
 /** A new account with a temporary password, which the member must replace at first login. */

@@ -57,17 +57,33 @@ export interface NewStaffMember {
 
 export type StaffChange = { role: StaffRole } | { status: StaffMember['status'] };
 
+/** An active doctor or nurse as the staff directory lists them: whom care can be given to. */
+export interface DirectoryMember {
+  id: string;
+  displayName: string;
+  role: 'doctor' | 'nurse';
+}
+
 /** A doctor or nurse in charge of a patient; only they see the patient's clinical record. */
 export interface CareTeamMember {
   staffId: string;
   displayName: string;
   role: StaffRole;
   since: string;
+  /** In care through an assignment, or through a recent encounter of theirs (90 days). */
+  via: 'assignment' | 'encounter';
 }
 
 /** Sixty minutes of reading one patient's chart outside the caller's care team. */
 export interface BreakGlassGrant {
   id: string;
+  expiresAt: string;
+}
+
+/** One of the caller's own running grants (GET /break-glass/mine). */
+export interface MyBreakGlassGrant {
+  id: string;
+  patientId: string;
   expiresAt: string;
 }
 

@@ -12,7 +12,7 @@ export function errorMessage(error: ApiError): string {
     case 401:
       return t.errors.unauthenticated;
     case 403:
-      return t.errors.forbidden;
+      return error.code === 'break_glass_read_only' ? t.errors.readOnly : t.errors.forbidden;
     case 404:
       return t.errors.notFound;
     case 409:

@@ -1,24 +1,16 @@
-// The break-the-glass grants this tab opened, kept in memory like the rest of the session. The
-// API has no way to ask whether a chart is open through a grant, so a reload forgets it: the
-// chart then shows as usual, and the server still refuses every write.
-import { recall, remember } from './memory';
+// The caller's break-the-glass grants come from the server (GET /api/v1/break-glass/mine), so a
+// reload keeps the banner and the read-only chart for as long as the grant runs.
+import type { MyBreakGlassGrant } from '../api/types';
 
-const key = (patientId: string) => `breakGlass:${patientId}`;
-
-export function rememberGrant(patientId: string, expiresAt: string): void {
-  remember(key(patientId), expiresAt);
-}
-
-/** When this tab's grant for the patient ends, or null when it opened none. */
-export function grantExpiry(patientId: string): Date | null {
-  const value = recall(key(patientId));
-  if (value === '') return null;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
-/** The grant's end while it is still running; null once it has run out or when there is none. */
-export function liveGrant(patientId: string, now: number = Date.now()): Date | null {
-  const expiry = grantExpiry(patientId);
-  return expiry !== null && expiry.getTime() > now ? expiry : null;
+/** The end of the caller's running grant for the patient; null when there is none. */
+export function liveGrant(
+  grants: readonly MyBreakGlassGrant[] | null,
+  patientId: string,
+  now: number = Date.now(),
+): Date | null {
+  const ends = (grants ?? [])
+    .filter((grant) => grant.patientId === patientId)
+    .map((grant) => new Date(grant.expiresAt).getTime())
+    .filter((end) => !Number.isNaN(end) && end > now);
+  return ends.length === 0 ? null : new Date(Math.max(...ends));
 }

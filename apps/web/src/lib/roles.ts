@@ -13,14 +13,12 @@ export function canEditDemographics(role: Role): boolean {
   return role === 'clerk' || role === 'admin';
 }
 
-/** The front desk and administrators assign doctors and nurses to a patient's care team. */
+/**
+ * The front desk and administrators assign doctors and nurses to a patient's care team; a doctor
+ * may add a colleague to the team of a patient in their own care.
+ */
 export function canManageCareTeam(role: Role): boolean {
-  return role === 'clerk' || role === 'admin';
-}
-
-/** Only administrators may list the staff (GET /staff), which choosing a new member needs. */
-export function canListStaff(role: Role): boolean {
-  return role === 'admin';
+  return role === 'clerk' || role === 'admin' || role === 'doctor';
 }
 
 /** Clinical staff may open a chart outside their care team in an emergency (break-the-glass). */

@@ -93,9 +93,13 @@ export function BreakGlassReviewPage() {
 function GrantList() {
   const [unreviewedOnly, setUnreviewedOnly] = useState(false);
   const grants = useResource(`breakGlass:${String(unreviewedOnly)}`, (signal) =>
-    listBreakGlass(unreviewedOnly, signal),
+    listBreakGlass(unreviewedOnly, null, signal),
   );
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [more, setMore] = useState<{ loading: boolean; error: ApiError | null }>({
+    loading: false,
+    error: null,
+  });
   const r = t.breakGlassReview;
 
   async function review(record: BreakGlassRecord) {
@@ -114,15 +118,32 @@ function GrantList() {
       return;
     }
     const reviewedAt = new Date().toISOString();
-    grants.update((items) =>
-      unreviewedOnly
-        ? items.filter((item) => item.id !== record.id)
-        : items.map((item) => (item.id === record.id ? { ...item, reviewedAt } : item)),
-    );
+    grants.update((page) => ({
+      ...page,
+      items: unreviewedOnly
+        ? page.items.filter((item) => item.id !== record.id)
+        : page.items.map((item) => (item.id === record.id ? { ...item, reviewedAt } : item)),
+    }));
     setOutcome({ kind: 'done', text: r.reviewedDone(record.staffName) });
   }
 
-  const items = [...(grants.data ?? [])].sort(byReviewThenTime);
+  async function loadMore() {
+    const cursor = grants.data?.nextCursor ?? null;
+    if (cursor === null) return;
+    setMore({ loading: true, error: null });
+    try {
+      const next = await listBreakGlass(unreviewedOnly, cursor);
+      grants.update((page) => ({
+        items: [...page.items, ...next.items.filter((i) => !page.items.some((p) => p.id === i.id))],
+        nextCursor: next.nextCursor,
+      }));
+      setMore({ loading: false, error: null });
+    } catch (err) {
+      setMore({ loading: false, error: asApiError(err) });
+    }
+  }
+
+  const items = [...(grants.data?.items ?? [])].sort(byReviewThenTime);
   const pending = items.filter((item) => item.reviewedAt === null).length;
 
   return (
@@ -175,6 +196,20 @@ function GrantList() {
             </table>
           </div>
         )}
+        <div className="load-more">
+          {more.error && <ErrorNotice error={more.error} onRetry={() => void loadMore()} />}
+          {more.loading && <p className="loading">{t.common.loading}</p>}
+          {!more.loading && (grants.data?.nextCursor ?? null) !== null && (
+            <button
+              type="button"
+              className="button button--secondary"
+              data-testid="break-glass-load-more"
+              onClick={() => void loadMore()}
+            >
+              {t.common.loadMore}
+            </button>
+          )}
+        </div>
       </section>
     </main>
   );

@@ -11,7 +11,7 @@ import { VersionHistory } from '../components/encounter/VersionHistory';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { useResource } from '../hooks/useResource';
 import { t } from '../i18n';
-import { liveGrant } from '../lib/breakGlass';
+import { useLiveGrant } from '../hooks/useLiveGrant';
 import { canSeeClinical } from '../lib/roles';
 import { Link, patientPath } from '../router';
 import { useSession } from '../session';
@@ -52,13 +52,13 @@ export function EncounterPage({ encounterId }: { encounterId: string }) {
   const patient = useResource(`patient:${patientId ?? ''}`, (signal) =>
     patientId ? getPatient(patientId, signal) : Promise.resolve(null),
   );
+  const { grant } = useLiveGrant(patientId, me.role);
   const [amending, setAmending] = useState(false);
   const [notice, setNotice] = useState<{ kind: 'success' | 'warning'; text: string } | null>(null);
   const [discarded, setDiscarded] = useState<EncounterDraft | null>(null);
 
   const data = encounter.data;
-  // A record read through break-the-glass cannot be amended (the server would answer 404).
-  const grant = patientId === null ? null : liveGrant(patientId);
+  // A record read through break-the-glass cannot be amended (the server would answer 403).
   const readOnly = grant !== null;
   const name = patient.data ? `${patient.data.familyName} ${patient.data.givenName}` : null;
 

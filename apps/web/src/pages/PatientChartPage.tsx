@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { listEncounters, listMedications, listObservations } from '../api/clinical';
 import { getPatient } from '../api/patients';
-import type { BreakGlassGrant, Patient } from '../api/types';
+import type { BreakGlassGrant, Patient, Role } from '../api/types';
 import { BreakGlassBanner, BreakGlassForm } from '../components/chart/BreakGlass';
 import { CareTeamPanel } from '../components/chart/CareTeamPanel';
 import { EncountersPanel } from '../components/chart/EncountersPanel';
@@ -13,9 +13,9 @@ import { PatientBanner } from '../components/patient/PatientBanner';
 import { PatientForm } from '../components/patient/PatientForm';
 import { PortalAccountPanel } from '../components/chart/PortalAccountPanel';
 import { usePagedList, type PagedList } from '../hooks/usePagedList';
+import { useLiveGrant } from '../hooks/useLiveGrant';
 import { useResource } from '../hooks/useResource';
 import { t } from '../i18n';
-import { liveGrant, rememberGrant } from '../lib/breakGlass';
 import {
   canBreakGlass,
   canCreatePortalAccount,
@@ -90,29 +90,32 @@ function ProfilePanel({ patient, editable, onChanged }: ProfilePanelProps) {
 }
 
 /**
- * The end of this tab's break-the-glass grant for the patient, and whether it has run out while
- * the chart was open. A grant that ended before the chart opened is ignored: the server decides.
+ * The end of the caller's break-the-glass grant for the patient (the one just opened, or a
+ * running one the server lists after a reload), and whether it has run out while the chart was
+ * open. A grant that ended before the chart opened is ignored: the server decides.
  */
-function useGrant(patientId: string) {
-  const [grant, setGrant] = useState<Date | null>(() => liveGrant(patientId));
+function useGrant(patientId: string, role: Role) {
+  const listed = useLiveGrant(patientId, role);
+  const [opened, setOpened] = useState<Date | null>(null);
   const [expired, setExpired] = useState(false);
+  const grant = opened ?? listed.grant;
+  const endsAt = grant?.getTime() ?? null;
 
   useEffect(() => {
-    if (grant === null) return;
+    if (endsAt === null) return;
     const timer = window.setTimeout(
       () => {
         setExpired(true);
       },
-      Math.max(0, grant.getTime() - Date.now()),
+      Math.max(0, endsAt - Date.now()),
     );
     return () => {
       window.clearTimeout(timer);
     };
-  }, [grant]);
+  }, [endsAt]);
 
-  function start(opened: BreakGlassGrant) {
-    rememberGrant(patientId, opened.expiresAt);
-    setGrant(new Date(opened.expiresAt));
+  function start(granted: BreakGlassGrant) {
+    setOpened(new Date(granted.expiresAt));
     setExpired(false);
   }
   return { grant, expired, start };
@@ -139,7 +142,7 @@ export function PatientChartPage({ patientId }: { patientId: string }) {
     clinical,
   );
 
-  const breakGlass = useGrant(patientId);
+  const breakGlass = useGrant(patientId, me.role);
 
   // Clerks never see clinical tabs; for others a section the server forbids is left out.
   const visible: Record<Tab, boolean> = {
@@ -228,7 +231,7 @@ export function PatientChartPage({ patientId }: { patientId: string }) {
             )}
           </div>
         )}
-        {active === 'careTeam' && <CareTeamPanel patientId={patientId} role={me.role} />}
+        {active === 'careTeam' && <CareTeamPanel patientId={patientId} readOnly={readOnly} />}
       </div>
     </main>
   );

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { callerOf } from '../../http/context.js';
-import { IdParams } from '../patients/schemas.js';
+import { IdParams, ListQuery } from '../patients/schemas.js';
 import type { BreakGlassService } from './service.js';
 
 const Grant = Type.Object({
@@ -37,21 +37,46 @@ export function breakGlassRoutes(breakGlass: BreakGlassService): FastifyPluginAs
     );
 
     app.get(
+      '/break-glass/mine',
+      {
+        schema: {
+          response: {
+            200: Type.Object({
+              items: Type.Array(
+                Type.Object({
+                  id: Type.String(),
+                  patientId: Type.String(),
+                  expiresAt: Type.String(),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => ({ items: await breakGlass.mine(callerOf(request)) }),
+    );
+
+    app.get(
       '/break-glass',
       {
         schema: {
           querystring: Type.Object(
             {
               unreviewed: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+              ...ListQuery,
             },
             { additionalProperties: false },
           ),
-          response: { 200: Type.Object({ items: Type.Array(Grant) }) },
+          response: {
+            200: Type.Object({
+              items: Type.Array(Grant),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+          },
         },
       },
-      async (request) => ({
-        items: await breakGlass.list(callerOf(request), request.query.unreviewed === 'true'),
-      }),
+      async (request) =>
+        breakGlass.list(callerOf(request), request.query.unreviewed === 'true', request.query),
     );
 
     app.post(

@@ -1,10 +1,15 @@
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import type { Caller } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
+import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
 import { requirePatientAccess, requireRole } from '../../policy/access.js';
 import { BREAK_GLASS_MINUTES } from '../../policy/policy.js';
 import { recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
+
+/** A bound on the caller's live grants listed at once; nobody opens this many in an hour. */
+const MINE_LIMIT = 100;
 
 export interface BreakGlassView {
   id: string;
@@ -60,19 +65,62 @@ export class BreakGlassService {
     return { id, expiresAt: expiresAt.toISOString() };
   }
 
-  async list(caller: Caller, unreviewedOnly: boolean): Promise<BreakGlassView[]> {
+  /**
+   * The caller's own grants that are still running, soonest to end first, so the web app can show
+   * which charts are open through break-the-glass after a reload. Few by nature: what one person
+   * opens within an hour.
+   */
+  async mine(caller: Caller): Promise<{ id: string; patientId: string; expiresAt: string }[]> {
+    await requireRole(caller.tenant.db, caller, 'break_glass.request');
+    const rows = await caller.tenant.db
+      .selectFrom('break_glass')
+      .select(['id', 'patient_id', 'expires_at'])
+      .where('staff_id', '=', caller.userId)
+      .where('expires_at', '>', new Date())
+      .orderBy('expires_at')
+      .limit(MINE_LIMIT)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      patientId: row.patient_id,
+      expiresAt: row.expires_at.toISOString(),
+    }));
+  }
+
+  /** Newest first, a page at a time (the cursor holds the last grant's start and id). */
+  async list(
+    caller: Caller,
+    unreviewedOnly: boolean,
+    query: { limit?: string | undefined; cursor?: string | undefined },
+  ): Promise<{ items: BreakGlassView[]; nextCursor: string | null }> {
     await requireRole(caller.tenant.db, caller, 'break_glass.review');
+    const limit = pageLimit(query.limit);
+    const after = decodeCursor(query.cursor, ['time', 'uuid']);
+    // Compared at the cursor's millisecond precision: now() keeps microseconds, which the ISO
+    // time in a cursor would lose, skipping grants that started within the same millisecond.
+    const started = sql<Date>`date_trunc('milliseconds', started_at)`;
     let select = caller.tenant.db
       .selectFrom('break_glass')
       .selectAll()
-      .orderBy('started_at', 'desc')
-      .limit(200);
+      .orderBy(started, 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1);
     if (unreviewedOnly) select = select.where('reviewed_at', 'is', null);
-    const rows = await select.execute();
+    if (after !== null) {
+      const [time = '', id = ''] = after;
+      select = select.where(sql<boolean>`(${started}, id) < (${new Date(time)}, ${id})`);
+    }
+    const found = await select.execute();
+    const rows = found.slice(0, limit);
     const staff = await this.accounts.displayNames(caller.tenantId, [
       ...new Set(rows.map((row) => row.staff_id)),
     ]);
-    return rows.map((row) => ({
+    const last = rows[rows.length - 1];
+    const nextCursor =
+      found.length > limit && last !== undefined
+        ? encodeCursor([last.started_at.toISOString(), last.id])
+        : null;
+    const items = rows.map((row) => ({
       id: row.id,
       patientId: row.patient_id,
       staffId: row.staff_id,
@@ -82,6 +130,7 @@ export class BreakGlassService {
       expiresAt: row.expires_at.toISOString(),
       reviewedAt: row.reviewed_at?.toISOString() ?? null,
     }));
+    return { items, nextCursor };
   }
 
   async review(caller: Caller, id: string): Promise<void> {

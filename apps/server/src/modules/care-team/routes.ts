@@ -20,6 +20,8 @@ export function careTeamRoutes(accounts: AccountService): FastifyPluginAsyncType
                   displayName: Type.String(),
                   role: Type.String(),
                   since: Type.String(),
+                  // Why they are in care: an assignment, or a recent encounter of theirs.
+                  via: Type.Union([Type.Literal('assignment'), Type.Literal('encounter')]),
                 }),
               ),
             }),

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Caller } from '../../http/context.js';
 import { AppError, invalid } from '../../http/errors.js';
-import { requirePatientAccess } from '../../policy/access.js';
+import { encounterClinicians, inCare, requirePatientAccess } from '../../policy/access.js';
 import { recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
 
@@ -16,13 +16,26 @@ export async function listCareTeam(caller: Caller, accounts: AccountService, pat
     .where('ended_at', 'is', null)
     .orderBy('started_at')
     .execute();
+  const assigned = new Set(rows.map((row) => row.staff_id));
+  // Clinicians in care through a recent encounter of theirs, without an assignment.
+  const byEncounter = (await encounterClinicians(caller.tenant.db, patientId)).filter(
+    (row) => !assigned.has(row.staffId),
+  );
+  const members: { staffId: string; since: Date; via: 'assignment' | 'encounter' }[] = [
+    ...rows.map((row) => ({
+      staffId: row.staff_id,
+      since: row.started_at,
+      via: 'assignment' as const,
+    })),
+    ...byEncounter.map((row) => ({ ...row, via: 'encounter' as const })),
+  ];
   const staff = await accounts.displayNames(
     caller.tenantId,
-    rows.map((row) => row.staff_id),
+    members.map((row) => row.staffId),
   );
   return {
-    items: rows.flatMap((row) => {
-      const member = staff.get(row.staff_id);
+    items: members.flatMap((row) => {
+      const member = staff.get(row.staffId);
       return member === undefined
         ? []
         : [
@@ -30,7 +43,8 @@ export async function listCareTeam(caller: Caller, accounts: AccountService, pat
               staffId: member.id,
               displayName: member.displayName,
               role: member.role,
-              since: row.started_at.toISOString(),
+              since: row.since.toISOString(),
+              via: row.via,
             },
           ];
     }),
@@ -93,7 +107,23 @@ export async function endCareTeam(
       .where('ended_at', 'is', null)
       .returning('id')
       .executeTakeFirst();
-    if (ended === undefined) throw new AppError('not_found');
+    if (ended === undefined) {
+      // No assignment, but perhaps an encounter keeps them in care: an ended row records the
+      // removal, which ends every encounter relationship recorded before it (policy.ts).
+      if (!(await inCare(trx, staffId, patientId))) throw new AppError('not_found');
+      const now = new Date();
+      await trx
+        .insertInto('care_team')
+        .values({
+          id: crypto.randomUUID(),
+          patient_id: patientId,
+          staff_id: staffId,
+          assigned_by: caller.userId,
+          started_at: now,
+          ended_at: now,
+        })
+        .execute();
+    }
     await recordAudit(trx, {
       actorId: caller.userId,
       actorRole: caller.role,

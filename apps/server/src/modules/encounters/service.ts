@@ -4,7 +4,7 @@ import type { EncountersTable, TenantDatabase } from '../../platform/db/tables.j
 import type { Caller } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
-import { requirePatientAccess } from '../../policy/access.js';
+import { requirePatientAccess, requireRole } from '../../policy/access.js';
 import { recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
 import {
@@ -115,6 +115,8 @@ export class EncounterService {
   }
 
   async get(caller: Caller, encounterId: string): Promise<Encounter> {
+    // The role first: a clerk learns nothing, not even whether an encounter id exists.
+    await requireRole(caller.tenant.db, caller, 'clinical.read');
     const patientId = await this.patientOf(caller, encounterId);
     await requirePatientAccess(caller.tenant.db, caller, 'clinical.read', patientId);
 
@@ -141,6 +143,7 @@ export class EncounterService {
 
   async amend(caller: Caller, encounterId: string, input: AmendmentInput): Promise<Encounter> {
     checkDiagnoses(input.diagnoses);
+    await requireRole(caller.tenant.db, caller, 'clinical.write');
     const patientId = await this.patientOf(caller, encounterId);
     await requirePatientAccess(caller.tenant.db, caller, 'clinical.write', patientId);
     const author = await this.authorName(caller);

@@ -4,7 +4,7 @@ import type { PatientsTable } from '../../platform/db/tables.js';
 import type { Caller } from '../../http/context.js';
 import { AppError, type FieldError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
-import { requirePatientAccess, requireRole } from '../../policy/access.js';
+import { inCareOf, requirePatientAccess, requireRole } from '../../policy/access.js';
 import { recordAudit } from '../audit/service.js';
 import { normalizeDigits, parseInsurerNumber } from './insurance.js';
 import type { Patient, PatientInput } from './schemas.js';
@@ -24,16 +24,7 @@ export async function listPatients(caller: Caller, query: PatientQuery) {
   return caller.tenant.transaction(async (trx) => {
     let select = trx.selectFrom('patients').selectAll('patients');
     if (caller.role === 'doctor' || caller.role === 'nurse') {
-      select = select.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('care_team')
-            .select('care_team.id')
-            .whereRef('care_team.patient_id', '=', 'patients.id')
-            .where('care_team.staff_id', '=', caller.userId)
-            .where('care_team.ended_at', 'is', null),
-        ),
-      );
+      select = select.where(inCareOf(caller.userId));
     }
     if (query.kana !== undefined) {
       const prefix = `${escapeLike(toKatakana(query.kana.trim()))}%`;

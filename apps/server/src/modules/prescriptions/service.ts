@@ -10,7 +10,8 @@ import type {
   PrescriptionsTable,
   TenantDatabase,
 } from '../../platform/db/tables.js';
-import { requirePatientAccess } from '../../policy/access.js';
+import { requirePatientAccess, requireRole } from '../../policy/access.js';
+import { ruleFor } from '../../policy/policy.js';
 import { recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
 import type { TenantService } from '../tenants/service.js';
@@ -237,6 +238,11 @@ async function reachable(
   id: string,
   action: 'prescription.read' | 'prescription.cancel',
 ): Promise<Selectable<PrescriptionsTable>> {
+  // The role first: a role that may never do this hears 403, never a 404 that tells whether an
+  // id exists.
+  if (ruleFor(action, caller.role) === undefined) {
+    await requireRole(caller.tenant.db, caller, action);
+  }
   const row = await caller.tenant.db
     .selectFrom('prescriptions')
     .selectAll()

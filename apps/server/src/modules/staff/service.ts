@@ -198,6 +198,34 @@ export class AccountService {
     return rows.map(toAccount);
   }
 
+  /**
+   * The clinic's active doctors and nurses, the people a patient can be put in the care of: id,
+   * name and role only. Ordered by name, then id, from the cursor's key onwards.
+   */
+  async directory(
+    tenantId: string,
+    limit: number,
+    after: string[] | null,
+  ): Promise<Pick<Account, 'id' | 'displayName' | 'role'>[]> {
+    let select = this.db.control
+      .selectFrom('users')
+      .select(['id', 'display_name', 'role'])
+      .where('tenant_id', '=', tenantId)
+      .where('role', 'in', ['doctor', 'nurse'])
+      .where('status', '=', 'active');
+    if (after !== null) {
+      const [name = '', id = ''] = after;
+      select = select.where((eb) =>
+        eb.or([
+          eb('display_name', '>', name),
+          eb.and([eb('display_name', '=', name), eb('id', '>', id)]),
+        ]),
+      );
+    }
+    const rows = await select.orderBy('display_name').orderBy('id').limit(limit).execute();
+    return rows.map((row) => ({ id: row.id, displayName: row.display_name, role: row.role }));
+  }
+
   async displayNames(tenantId: string, ids: string[]): Promise<Map<string, Account>> {
     if (ids.length === 0) return new Map();
     const rows = await this.db.control

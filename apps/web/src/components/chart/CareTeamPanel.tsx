@@ -1,12 +1,11 @@
 import { useState } from 'react';
 import { addToCareTeam, listCareTeam, removeFromCareTeam } from '../../api/careTeam';
 import { asApiError, type ApiError } from '../../api/client';
-import { listStaff } from '../../api/staff';
-import type { CareTeamMember, Role, StaffMember } from '../../api/types';
+import { listDirectory } from '../../api/staff';
+import type { CareTeamMember, DirectoryMember } from '../../api/types';
 import { useResource } from '../../hooks/useResource';
 import { t } from '../../i18n';
 import { formatDateTime } from '../../lib/format';
-import { canListStaff } from '../../lib/roles';
 import { ConfirmAction } from '../ConfirmAction';
 import { ErrorNotice, Loading, Notice } from '../Notice';
 
@@ -15,15 +14,10 @@ type Outcome =
   | { kind: 'refused'; text: string }
   | { kind: 'failed'; error: ApiError };
 
-/** Active doctors and nurses who are not on the team yet. */
-function candidatesFrom(staff: StaffMember[], team: CareTeamMember[]): StaffMember[] {
+/** The directory's active doctors and nurses who are not on the team yet. */
+function candidatesFrom(staff: DirectoryMember[], team: CareTeamMember[]): DirectoryMember[] {
   const onTeam = new Set(team.map((member) => member.staffId));
-  return staff.filter(
-    (member) =>
-      member.status === 'active' &&
-      (member.role === 'doctor' || member.role === 'nurse') &&
-      !onTeam.has(member.id),
-  );
+  return staff.filter((member) => !onTeam.has(member.id));
 }
 
 function addRefusal(error: ApiError): string | null {
@@ -35,8 +29,8 @@ function addRefusal(error: ApiError): string | null {
 }
 
 interface AddControlProps {
-  candidates: StaffMember[];
-  onAdd: (member: StaffMember) => Promise<void>;
+  candidates: DirectoryMember[];
+  onAdd: (member: DirectoryMember) => Promise<void>;
 }
 
 function AddControl({ candidates, onAdd }: AddControlProps) {
@@ -106,23 +100,24 @@ function AddControl({ candidates, onAdd }: AddControlProps) {
 
 interface CareTeamPanelProps {
   patientId: string;
-  role: Role;
+  /** Under a break-the-glass grant the team can be read, not changed. */
+  readOnly: boolean;
 }
 
 /**
- * ケアチーム, for the front desk and administrators: who may see this patient's clinical record.
- * Choosing a new member needs the staff list, which only administrators may read.
+ * ケアチーム, for the front desk, administrators and the patient's doctors: who may see this
+ * patient's clinical record. New members are chosen from the staff directory.
  */
-export function CareTeamPanel({ patientId, role }: CareTeamPanelProps) {
+export function CareTeamPanel({ patientId, readOnly }: CareTeamPanelProps) {
   const team = useResource(`careTeam:${patientId}`, (signal) => listCareTeam(patientId, signal));
-  // Not asked for a role that may not list staff: the refusal would only add a denied audit event.
-  const staff = useResource(`staff:${role}`, (signal) =>
-    canListStaff(role) ? listStaff(signal) : Promise.resolve(null),
+  // Not asked when nothing can be added: the refusal would only add a denied audit event.
+  const staff = useResource(`directory:${readOnly ? 'no' : 'yes'}`, (signal) =>
+    readOnly ? Promise.resolve(null) : listDirectory(signal),
   );
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const c = t.careTeam;
 
-  async function add(member: StaffMember) {
+  async function add(member: DirectoryMember) {
     setOutcome(null);
     try {
       await addToCareTeam(patientId, member.id);
@@ -140,6 +135,7 @@ export function CareTeamPanel({ patientId, role }: CareTeamPanelProps) {
         displayName: member.displayName,
         role: member.role,
         since: new Date().toISOString(),
+        via: 'assignment',
       },
     ]);
     setOutcome({ kind: 'done', text: c.added(member.displayName) });
@@ -160,7 +156,7 @@ export function CareTeamPanel({ patientId, role }: CareTeamPanelProps) {
     team.reload();
   }
 
-  const listForbidden = !canListStaff(role) || staff.error?.status === 403;
+  const listForbidden = readOnly || staff.error?.status === 403;
   const members = team.data ?? [];
 
   return (
@@ -196,16 +192,26 @@ export function CareTeamPanel({ patientId, role }: CareTeamPanelProps) {
               {members.map((member) => (
                 <tr key={member.staffId} data-testid="care-team-row" data-staff-id={member.staffId}>
                   <td className="staff__name">{member.displayName}</td>
-                  <td className="nowrap">{t.roles[member.role]}</td>
+                  <td className="nowrap">
+                    {t.roles[member.role]}
+                    {member.via === 'encounter' && (
+                      <span className="muted" data-testid="care-team-via-encounter">
+                        {' '}
+                        {c.viaEncounter}
+                      </span>
+                    )}
+                  </td>
                   <td className="nowrap">{formatDateTime(member.since)}</td>
                   <td>
-                    <ConfirmAction
-                      label={c.remove}
-                      question={c.removeQuestion(member.displayName)}
-                      confirmLabel={c.removeConfirm}
-                      testId="care-team-remove"
-                      onConfirm={() => remove(member)}
-                    />
+                    {!readOnly && (
+                      <ConfirmAction
+                        label={c.remove}
+                        question={c.removeQuestion(member.displayName)}
+                        confirmLabel={c.removeConfirm}
+                        testId="care-team-remove"
+                        onConfirm={() => remove(member)}
+                      />
+                    )}
                   </td>
                 </tr>
               ))}
@@ -216,7 +222,7 @@ export function CareTeamPanel({ patientId, role }: CareTeamPanelProps) {
       <div className="care-team__foot">
         {listForbidden ? (
           <p className="muted lead" data-testid="care-team-add-unavailable">
-            {c.cannotList}
+            {readOnly ? c.readOnly : c.cannotList}
           </p>
         ) : staff.error ? (
           <ErrorNotice error={staff.error} onRetry={staff.reload} />
