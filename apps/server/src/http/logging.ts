@@ -49,7 +49,7 @@ export function logCompletion(request: FastifyRequest, reply: FastifyReply): voi
 export function serializeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error };
   const code = (error as { code?: unknown }).code;
-  const ours = error.name === 'AppError' || error.name === 'ConfigError';
+  const ours = ['AppError', 'ConfigError', 'KeyProviderError'].includes(error.name);
   const frames = (error.stack ?? '')
     .split('\n')
     .slice(1, 8)

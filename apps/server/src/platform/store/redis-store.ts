@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { redisLimiter, type Limiter, type LimiterSpec } from './limiter.js';
 import type { Store } from './store.js';
@@ -10,8 +13,13 @@ export class RedisStore implements Store {
     private readonly prefix: string,
   ) {}
 
-  static async connect(url: string, prefix = 'mc:'): Promise<RedisStore> {
+  static async connect(
+    url: string,
+    prefix = 'mc:',
+    caFile: string | null = null,
+  ): Promise<RedisStore> {
     const redis = new Redis(url, {
+      ...(url.startsWith('rediss://') ? { tls: redisTls(url, caFile) } : {}),
       lazyConnect: true,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: false,
@@ -66,4 +74,17 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     await this.redis.quit();
   }
+}
+
+/**
+ * rediss:// (SPEC §2, SIG-1): the chain must verify (to the configured CA, or Node's own) and
+ * the certificate must name the host, as for any TLS client; SNI only for host names (RFC 6066).
+ */
+export function redisTls(url: string, caFile: string | null): ConnectionOptions {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  return {
+    rejectUnauthorized: true,
+    ...(net.isIP(host) === 0 ? { servername: host } : {}),
+    ...(caFile === null ? {} : { ca: fs.readFileSync(caFile, 'utf8') }),
+  };
 }
