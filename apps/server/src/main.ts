@@ -28,7 +28,13 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host });
   logger.info(
-    { port: config.port, database: platform.db.kind, store: platform.store.kind },
+    {
+      port: config.port,
+      https: config.tls !== null,
+      database: platform.db.kind,
+      store: platform.store.kind,
+      keyProvider: platform.keyProvider.kind,
+    },
     'MediConnect is listening',
   );
 }

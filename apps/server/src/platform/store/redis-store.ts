@@ -26,8 +26,18 @@ export class RedisStore implements Store {
     });
     // ioredis reconnects by itself; without a listener every outage is an "Unhandled error
     // event". /readyz reports the outage, and the limiters fall back to their insurance.
-    redis.on('error', () => undefined);
-    await redis.connect();
+    let lastError: unknown = null;
+    redis.on('error', (error: unknown) => {
+      lastError = error;
+    });
+    try {
+      await redis.connect();
+    } catch (error) {
+      // Stop the reconnect loop, and name the cause (a refused certificate, say), not only
+      // ioredis's "Connection is closed".
+      redis.disconnect();
+      throw lastError ?? error;
+    }
     return new RedisStore(redis, prefix);
   }
 
