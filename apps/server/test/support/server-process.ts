@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
+import { recordProcessOutput } from './canary.js';
 
 export interface ServerProcess {
   url: string;
@@ -88,10 +89,12 @@ export async function startServerProcess(
     url,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      recordProcessOutput(output);
     },
   };
 }
