@@ -13,6 +13,7 @@ import {
   type Staff,
   type TestApp,
 } from '../support/harness.js';
+import { marked } from '../support/canary.js';
 
 /**
  * Every patient-scoped route × every kind of caller, against the answers SPEC §4 demands:
@@ -53,7 +54,7 @@ interface RouteCase {
   expect: Record<Caller, Outcome>;
 }
 
-const REASON = '救急外来に搬送、意識障害あり。既往歴と投薬歴の確認が必要なため。';
+const REASON = marked('救急外来に搬送、意識障害あり。既往歴と投薬歴の確認が必要なため。');
 const note = { subjective: 's', objective: 'o', assessment: 'a', plan: 'p' };
 const outsider = { doctorOtherClinic: 404, clerkOtherClinic: 404 } as const;
 

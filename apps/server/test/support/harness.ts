@@ -39,7 +39,8 @@ export interface TestApp {
 }
 
 export const ORIGIN = 'http://localhost:8080';
-export const PASSWORD = 'correct-horse-battery-9';
+/** Carries the log canary too: a password must never reach a log line. */
+export const PASSWORD = `correct-horse-battery-${MARKER}`;
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-test-'));
