@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     env: { NODE_ENV: 'test' },
+    setupFiles: ['test/support/canary-setup.ts'],
   },
 });

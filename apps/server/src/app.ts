@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -99,6 +101,7 @@ export async function buildApp(
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
     routerOptions: { maxParamLength: 200 },
+    ...(config.tls === null ? {} : { serverFactory: httpsServer(config.tls) }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);
@@ -178,6 +181,20 @@ export async function buildApp(
 
   await serveWebApp(app, config);
   return app;
+}
+
+/**
+ * HTTPS on the API's own port (SIG-1: no plaintext hop behind the load balancer either). A plain
+ * HTTP request to this port fails the TLS handshake: nothing is ever served without TLS.
+ */
+function httpsServer(tls: NonNullable<Config['tls']>) {
+  const options = {
+    cert: fs.readFileSync(tls.certFile),
+    key: fs.readFileSync(tls.keyFile),
+    minVersion: 'TLSv1.2' as const,
+  };
+  return (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+    https.createServer(options, handler);
 }
 
 async function probe(check: () => Promise<void>): Promise<'ok' | 'unavailable'> {

@@ -31,10 +31,12 @@ async function main(): Promise<void> {
   logger.info(
     {
       port: config.port,
+      https: config.tls !== null,
       database: platform.db.kind,
       store: platform.store.kind,
       storage: platform.objects.kind,
       scanner: platform.scanner.kind,
+      keyProvider: platform.keyProvider.kind,
     },
     'MediConnect is listening',
   );

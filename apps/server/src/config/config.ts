@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { readFilesConfig, type FilesConfig } from './files-config.js';
 import { readObjectStoreConfig, type ObjectStoreConfig } from './object-store-config.js';
@@ -10,7 +11,11 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   databaseUrl: string | null;
+  /** CA bundle (PEM file) that PostgreSQL's certificate must chain to; null = Node's own CAs. */
+  databaseCaFile: string | null;
   redisUrl: string | null;
+  /** CA bundle (PEM file) for rediss://; null = Node's own CAs. */
+  redisCaFile: string | null;
   /** Namespace of every key in Redis: deployments (or test runs) sharing one Redis stay apart. */
   redisPrefix: string;
   allowedOrigins: string[];
@@ -19,6 +24,10 @@ export interface Config {
   keyProvider: 'local' | 'aws-kms';
   objects: ObjectStoreConfig;
   files: FilesConfig;
+  /** Set when keyProvider is aws-kms. */
+  kms: KmsConfig | null;
+  /** HTTPS for the API itself; null = plain HTTP (TLS ends at a proxy or load balancer). */
+  tls: { certFile: string; keyFile: string } | null;
   /** Path to a JWK set of private signing keys; null = generated into the data folder (dev only). */
   signingKeysFile: string | null;
   accessTokenMinutes: number;
@@ -28,6 +37,14 @@ export interface Config {
   rateLimits: RateLimits;
   webDistDir: string | null;
   demoSeed: boolean;
+}
+
+/** AWS KMS (SPEC §2): the key that wraps every data key; credentials come from the SDK chain. */
+export interface KmsConfig {
+  keyId: string;
+  region: string;
+  /** A VPC endpoint or a test server; null = the SDK's regional endpoint. */
+  endpoint: string | null;
 }
 
 /** SPEC §3: how long a session may last in all, and without use. */
@@ -107,6 +124,20 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('REDIS_URL must be a redis:// or rediss:// URL');
   }
 
+  const databaseCaFile = readableFile(
+    read('MEDICONNECT_DATABASE_CA_FILE') ?? read('PGSSLROOTCERT'),
+    read('MEDICONNECT_DATABASE_CA_FILE') === undefined
+      ? 'PGSSLROOTCERT'
+      : 'MEDICONNECT_DATABASE_CA_FILE',
+    problems,
+  );
+  const redisCaFile = readableFile(
+    read('MEDICONNECT_REDIS_CA_FILE'),
+    'MEDICONNECT_REDIS_CA_FILE',
+    problems,
+  );
+  const tls = tlsFiles(read, problems);
+
   if (!/^[A-Za-z0-9:_-]{1,40}$/.test(read('MEDICONNECT_REDIS_PREFIX') ?? 'mc:')) {
     problems.push('MEDICONNECT_REDIS_PREFIX must be 1-40 characters of A-Z, a-z, 0-9, :, _ or -');
   }
@@ -120,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (keyProvider !== 'local' && keyProvider !== 'aws-kms') {
     problems.push('MEDICONNECT_KEY_PROVIDER must be local or aws-kms');
   }
+  const kms = keyProvider === 'aws-kms' ? kmsConfig(read, problems) : null;
   const logLevel = read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'silent'].includes(logLevel)) {
     problems.push('LOG_LEVEL must be one of fatal, error, warn, info, debug, silent');
@@ -132,7 +164,9 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     dataDir: path.resolve(read('MEDICONNECT_DATA_DIR') ?? './data'),
     databaseUrl,
+    databaseCaFile,
     redisUrl,
+    redisCaFile,
     redisPrefix: read('MEDICONNECT_REDIS_PREFIX') ?? 'mc:',
     allowedOrigins,
     trustedProxies: (read('MEDICONNECT_TRUSTED_PROXIES') ?? '')
@@ -143,6 +177,8 @@ export function loadConfig(env: Env = process.env): Config {
     keyProvider: keyProvider as Config['keyProvider'],
     objects: readObjectStoreConfig(read, production, problems),
     files: readFilesConfig(read, problems),
+    kms,
+    tls,
     signingKeysFile: read('MEDICONNECT_SIGNING_KEYS_FILE') ?? null,
     accessTokenMinutes: integer(
       read('MEDICONNECT_ACCESS_TOKEN_MINUTES'),
@@ -284,6 +320,9 @@ function productionRefusals(config: Config, env: Env): string[] {
       'MEDICONNECT_KEY_PROVIDER=local keeps the key-encryption key on disk; use aws-kms in production',
     );
   }
+  if (config.kms?.endpoint?.startsWith('https://') === false) {
+    refusals.push('MEDICONNECT_KMS_ENDPOINT must be an https URL in production');
+  }
   if (config.signingKeysFile === null) {
     refusals.push(
       'MEDICONNECT_SIGNING_KEYS_FILE is required in production (generated signing keys are refused)',
@@ -305,6 +344,55 @@ function verifiesTls(databaseUrl: string): boolean {
     return modes.length > 0 && modes.every((mode) => mode === 'verify-full');
   } catch {
     return false;
+  }
+}
+
+function kmsConfig(read: (name: string) => string | undefined, problems: string[]): KmsConfig {
+  const keyId = read('MEDICONNECT_KMS_KEY_ID');
+  if (keyId === undefined) {
+    problems.push('MEDICONNECT_KMS_KEY_ID is required with MEDICONNECT_KEY_PROVIDER=aws-kms');
+  } else if (!/^[A-Za-z0-9:/_-]{1,2048}$/.test(keyId)) {
+    problems.push('MEDICONNECT_KMS_KEY_ID must be a KMS key id, key ARN, alias name or alias ARN');
+  }
+  const region = read('MEDICONNECT_KMS_REGION') ?? read('AWS_REGION');
+  if (region === undefined) {
+    problems.push(
+      'MEDICONNECT_KMS_REGION (or AWS_REGION) is required with MEDICONNECT_KEY_PROVIDER=aws-kms',
+    );
+  } else if (!/^[a-z0-9-]{1,32}$/.test(region)) {
+    problems.push('MEDICONNECT_KMS_REGION must be an AWS region name such as ap-northeast-1');
+  }
+  const endpoint = read('MEDICONNECT_KMS_ENDPOINT') ?? null;
+  if (endpoint !== null && !isHttpUrl(endpoint)) {
+    problems.push('MEDICONNECT_KMS_ENDPOINT must be an http(s) URL');
+  }
+  return { keyId: keyId ?? '', region: region ?? '', endpoint };
+}
+
+/** Both files or neither: half a TLS configuration is a mistake, not a choice. */
+function tlsFiles(read: (name: string) => string | undefined, problems: string[]): Config['tls'] {
+  const cert = read('MEDICONNECT_TLS_CERT_FILE');
+  const key = read('MEDICONNECT_TLS_KEY_FILE');
+  if (cert === undefined && key === undefined) return null;
+  if (cert === undefined || key === undefined) {
+    problems.push('MEDICONNECT_TLS_CERT_FILE and MEDICONNECT_TLS_KEY_FILE must be set together');
+    return null;
+  }
+  const certFile = readableFile(cert, 'MEDICONNECT_TLS_CERT_FILE', problems);
+  const keyFile = readableFile(key, 'MEDICONNECT_TLS_KEY_FILE', problems);
+  return certFile === null || keyFile === null ? null : { certFile, keyFile };
+}
+
+/** The path, if it names a readable file; reported by variable name only. */
+function readableFile(file: string | undefined, name: string, problems: string[]): string | null {
+  if (file === undefined) return null;
+  try {
+    fs.accessSync(file, fs.constants.R_OK);
+    if (!fs.statSync(file).isFile()) throw new Error('not a file');
+    return path.resolve(file);
+  } catch {
+    problems.push(`${name} must name a readable file`);
+    return null;
   }
 }
 

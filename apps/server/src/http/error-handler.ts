@@ -12,8 +12,13 @@ interface ValidationIssue {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     const mapped = toAppError(error);
-    if (mapped.status >= 500)
+    // The err serializer keeps a database error's SQLSTATE and frames only: its message, detail,
+    // query and parameters can quote the very values (a name, an insurance number) at stake.
+    if (mapped.status >= 500) {
       request.log.error({ err: error, requestId: request.id }, 'request error');
+    } else if (sqlState(error) !== undefined) {
+      request.log.warn({ err: error, requestId: request.id }, 'database refused the request');
+    }
     return send(request, reply, mapped);
   });
 
@@ -32,8 +37,28 @@ function send(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   });
 }
 
+/**
+ * Database errors that a request can cause without a bug on our side, by SQLSTATE: a unique
+ * violation is a race two requests lost to each other. Any other database error is a 500.
+ */
+const BY_SQLSTATE: Record<string, ErrorCode> = {
+  '23505': 'already_exists',
+};
+
+/** The SQLSTATE of a PostgreSQL (pg or PGlite) error, if this is one. */
+function sqlState(error: unknown): string | undefined {
+  if (!(error instanceof Error) || !('severity' in error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
 function toAppError(error: FastifyError | AppError): AppError {
   if (error instanceof AppError) return error;
+  const state = sqlState(error);
+  if (state !== undefined) {
+    const code = BY_SQLSTATE[state];
+    return code === undefined ? new AppError('internal_error') : new AppError(code);
+  }
   const fastifyError = error as FastifyError & {
     validation?: ValidationIssue[];
     validationContext?: string;

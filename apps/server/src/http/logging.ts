@@ -6,6 +6,37 @@ import { pino, type LoggerOptions } from 'pino';
  * pattern (never the URL: its query string may carry a name), status and timing. Bodies,
  * headers, cookies, tokens and error details from the database are never logged.
  */
+/**
+ * Every field a log line may carry (pino's own, the completion line's, start/stop lines'):
+ * the test suite fails a line with any other field (test/support/canary.ts).
+ */
+export const LOG_FIELDS: ReadonlySet<string> = new Set([
+  'level',
+  'time',
+  'msg',
+  'requestId',
+  'method',
+  'route',
+  'status',
+  'ms',
+  'tenantId',
+  'userId',
+  'err',
+  'signal',
+  'port',
+  'https',
+  'database',
+  'store',
+  'keyProvider',
+  'storage',
+  'scanner',
+  // An error code from the registry or a constant of ours: never a value from a request.
+  'code',
+]);
+
+/** The fields serializeError keeps. */
+export const LOG_ERROR_FIELDS: ReadonlySet<string> = new Set(['type', 'code', 'message', 'stack']);
+
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
@@ -49,11 +80,14 @@ export function logCompletion(request: FastifyRequest, reply: FastifyReply): voi
 export function serializeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error };
   const code = (error as { code?: unknown }).code;
-  const ours = error.name === 'AppError' || error.name === 'ConfigError';
+  const ours = ['AppError', 'ConfigError', 'KeyProviderError'].includes(error.name);
+  // Only "at …" lines: a multi-line message (a database's DETAIL, say) continues the stack's
+  // first line, and would otherwise pass as frames.
   const frames = (error.stack ?? '')
     .split('\n')
-    .slice(1, 8)
-    .map((line) => line.trim());
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('at '))
+    .slice(0, 7);
   return {
     type: error.name,
     ...(typeof code === 'string' ? { code } : {}),

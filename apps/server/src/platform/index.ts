@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { ConfigError, type Config } from '../config/config.js';
+import type { Config } from '../config/config.js';
+import { AwsKmsKeyProvider } from './keys/aws-kms-key-provider.js';
 import { openDatabase, type Database } from './db/database.js';
 import { LocalKeyProvider, type KeyProvider } from './keys/key-provider.js';
 import { openObjectStore, type ObjectStore } from './objects/index.js';
@@ -30,11 +31,12 @@ export async function openPlatform(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     holder: options.holder,
+    databaseCaFile: config.databaseCaFile,
     inMemory: options.inMemoryDatabase ?? false,
   });
   try {
     await db.migrateControl();
-    const store = await openStore(config.redisUrl, config.redisPrefix);
+    const store = await openStore(config.redisUrl, config.redisPrefix, config.redisCaFile);
     const keys = await loadSigningKeys(config.signingKeysFile, config.dataDir);
     const keyProvider = openKeyProvider(config);
     const objects = openObjectStore(config.objects, config.dataDir, config.publicUrl);
@@ -48,6 +50,7 @@ export async function openPlatform(
       scanner: openScanner(config),
       logger: options.logger,
       async close() {
+        if (keyProvider instanceof AwsKmsKeyProvider) keyProvider.close();
         await store.close();
         await db.close();
       },
@@ -58,15 +61,9 @@ export async function openPlatform(
   }
 }
 
-/**
- * The key-encryption key's home. Only the local file exists so far: production refuses it in
- * config, and `aws-kms` is refused here rather than quietly falling back to a file on disk.
- */
+/** The key-encryption key's home: AWS KMS, or a local file (development; production refuses it). */
 function openKeyProvider(config: Config): KeyProvider {
-  // The AWS KMS adapter is not built yet (issue 5: envelope encryption with key rotation).
-  if (config.keyProvider === 'aws-kms') {
-    throw new ConfigError(['MEDICONNECT_KEY_PROVIDER=aws-kms is not available in this build yet']);
-  }
+  if (config.kms !== null) return AwsKmsKeyProvider.open(config.kms);
   return LocalKeyProvider.open(config.dataDir);
 }
 

@@ -30,6 +30,7 @@ import {
   startTestApp,
   totpCode,
   type TestApp,
+  staffName,
 } from '../support/harness.js';
 
 let t: TestApp;
@@ -265,7 +266,7 @@ describe('GET /me', () => {
     expect(response.json()).toEqual({
       id: account.id,
       email: account.email,
-      displayName: `doctor ${clinic.tenant.code}`,
+      displayName: staffName('doctor', clinic.tenant.code),
       role: 'doctor',
       mfaEnrolled: true,
       patientId: null,

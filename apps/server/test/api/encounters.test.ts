@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
+import { marked } from '../support/canary.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assignCare,
@@ -13,6 +14,7 @@ import {
   startTestApp,
   type Staff,
   type TestApp,
+  staffName,
 } from '../support/harness.js';
 
 let t: TestApp;
@@ -45,19 +47,21 @@ interface ErrorBody {
   error: { code: string; fields?: { path: string; message: string }[] };
 }
 
+// SOAP text, diagnosis names and reasons carry the log canary (test/support/canary.ts).
 const NOTE = {
-  subjective: '2日前から咽頭痛と発熱',
-  objective: 'BT 38.2℃、咽頭発赤あり',
-  assessment: '急性上気道炎',
-  plan: 'アセトアミノフェン頓用、3日後再診',
+  subjective: marked('2日前から咽頭痛と発熱'),
+  objective: marked('BT 38.2℃、咽頭発赤あり'),
+  assessment: marked('急性上気道炎'),
+  plan: marked('アセトアミノフェン頓用、3日後再診'),
 };
+const DIAGNOSIS_NAME = marked('急性上気道感染症');
 
 function encounterBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     type: 'in_person',
     startedAt: '2025-04-01T09:30:00.000Z',
     note: NOTE,
-    diagnoses: [{ code: 'J06.9', name: '急性上気道感染症' }],
+    diagnoses: [{ code: 'J06.9', name: DIAGNOSIS_NAME }],
     ...overrides,
   };
 }
@@ -84,7 +88,7 @@ function amend(by: Staff, encounterId: string, body: Record<string, unknown>) {
     method: 'POST',
     url: `/api/v1/encounters/${encounterId}/amendments`,
     headers: bearer(by),
-    payload: { note: NOTE, diagnoses: [], reason: '追記', ...body },
+    payload: { note: NOTE, diagnoses: [], reason: marked('追記'), ...body },
   });
 }
 
@@ -110,7 +114,7 @@ describe('creating encounters', () => {
 
     const response = await postEncounter(doctor, patient.id, {
       diagnoses: [
-        { code: 'J06.9', name: '急性上気道感染症' },
+        { code: 'J06.9', name: DIAGNOSIS_NAME },
         { code: 'R50', name: '発熱' },
       ],
     });
@@ -121,7 +125,7 @@ describe('creating encounters', () => {
       currentVersion: 1,
       note: NOTE,
       diagnoses: [
-        { code: 'J06.9', name: '急性上気道感染症' },
+        { code: 'J06.9', name: DIAGNOSIS_NAME },
         { code: 'R50', name: '発熱' },
       ],
     });
@@ -163,7 +167,7 @@ describe('creating encounters', () => {
     const response = await postEncounter(nurse, patient.id);
 
     expect(response.statusCode).toBe(201);
-    expect(response.json<Encounter>().clinicianName).toBe(`nurse ${clinic.tenant.code}`);
+    expect(response.json<Encounter>().clinicianName).toBe(staffName('nurse', clinic.tenant.code));
   });
 });
 
@@ -188,12 +192,12 @@ describe('amendments', () => {
       note: amendedNote,
       diagnoses: [{ code: 'J02.9', name: '急性咽頭炎' }],
     });
-    const author = { authorId: doctor.id, authorName: `doctor ${clinic.tenant.code}` };
+    const author = { authorId: doctor.id, authorName: staffName('doctor', clinic.tenant.code) };
     expect(encounter.versions).toMatchObject([
       {
         version: 1,
         note: NOTE,
-        diagnoses: [{ code: 'J06.9', name: '急性上気道感染症' }],
+        diagnoses: [{ code: 'J06.9', name: DIAGNOSIS_NAME }],
         reason: null,
         ...author,
       },

@@ -44,7 +44,7 @@ describe('patients', () => {
     expect(read.headers.etag).toBe('"1"');
     expect(read.headers['cache-control']).toBe('no-store');
     expect(read.json()).toMatchObject({
-      familyNameKana: 'シケン',
+      familyNameKana: patientBody().familyNameKana,
       insurance: { insurerNumber: '01130012' },
     });
   });

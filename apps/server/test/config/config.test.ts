@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
 
 const SECRET = 'Sup3r-S3cret-Pa55word';
@@ -11,6 +14,8 @@ const GOOD_PRODUCTION: Record<string, string> = {
   MEDICONNECT_ALLOWED_ORIGINS: 'https://app.mediconnect.example',
   MEDICONNECT_PUBLIC_URL: 'https://api.mediconnect.example',
   MEDICONNECT_KEY_PROVIDER: 'aws-kms',
+  MEDICONNECT_KMS_KEY_ID: 'arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef',
+  MEDICONNECT_KMS_REGION: 'ap-northeast-1',
   MEDICONNECT_SIGNING_KEYS_FILE: '/run/secrets/signing-keys.json',
   MEDICONNECT_DATA_DIR: '/var/lib/mediconnect',
   MEDICONNECT_OBJECT_STORE: 's3',
@@ -124,6 +129,26 @@ describe('production configuration', () => {
       env: { MEDICONNECT_S3_ENDPOINT: 'http://s3.internal:9000' },
     },
     {
+      what: 'aws-kms without a key id',
+      name: 'MEDICONNECT_KMS_KEY_ID',
+      env: { MEDICONNECT_KMS_KEY_ID: undefined },
+    },
+    {
+      what: 'aws-kms without a region',
+      name: 'MEDICONNECT_KMS_REGION',
+      env: { MEDICONNECT_KMS_REGION: undefined },
+    },
+    {
+      what: 'a plain-http KMS endpoint',
+      name: 'MEDICONNECT_KMS_ENDPOINT',
+      env: { MEDICONNECT_KMS_ENDPOINT: 'http://kms.internal:8080' },
+    },
+    {
+      what: 'a TLS certificate without its key',
+      name: 'MEDICONNECT_TLS_KEY_FILE',
+      env: { MEDICONNECT_TLS_CERT_FILE: '/etc/hostname' },
+    },
+    {
       what: 'signing keys generated at start-up (no key file)',
       name: 'MEDICONNECT_SIGNING_KEYS_FILE',
       env: { MEDICONNECT_SIGNING_KEYS_FILE: undefined },
@@ -232,5 +257,99 @@ describe('any environment', () => {
 
   it('listens on loopback only outside production', () => {
     expect(loadConfig({ NODE_ENV: 'development' }).host).toBe('127.0.0.1');
+  });
+});
+
+describe('TLS and KMS settings', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-config-'));
+  const pem = path.join(dir, 'ca.pem');
+  fs.writeFileSync(pem, '-----BEGIN CERTIFICATE-----\n');
+  const missing = path.join(dir, `missing-${SECRET}.pem`);
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes the KMS region from AWS_REGION when MEDICONNECT_KMS_REGION is unset', () => {
+    const config = loadConfig(
+      productionWith({ MEDICONNECT_KMS_REGION: undefined, AWS_REGION: 'ap-northeast-3' }),
+    );
+
+    expect(config.kms).toEqual({
+      keyId: GOOD_PRODUCTION.MEDICONNECT_KMS_KEY_ID,
+      region: 'ap-northeast-3',
+      endpoint: null,
+    });
+  });
+
+  it('accepts an https KMS endpoint (a VPC endpoint) in production', () => {
+    const endpoint = 'https://vpce-0abc.kms.ap-northeast-1.vpce.amazonaws.com';
+
+    expect(loadConfig(productionWith({ MEDICONNECT_KMS_ENDPOINT: endpoint })).kms?.endpoint).toBe(
+      endpoint,
+    );
+  });
+
+  it('accepts a loopback http KMS endpoint outside production (tests)', () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      MEDICONNECT_KEY_PROVIDER: 'aws-kms',
+      MEDICONNECT_KMS_KEY_ID: 'alias/mediconnect',
+      MEDICONNECT_KMS_REGION: 'ap-northeast-1',
+      MEDICONNECT_KMS_ENDPOINT: 'http://127.0.0.1:4566',
+    });
+
+    expect(config.kms?.endpoint).toBe('http://127.0.0.1:4566');
+  });
+
+  it('takes the PostgreSQL CA from PGSSLROOTCERT, as libpq does', () => {
+    expect(loadConfig(productionWith({ PGSSLROOTCERT: pem })).databaseCaFile).toBe(pem);
+  });
+
+  it('prefers MEDICONNECT_DATABASE_CA_FILE over PGSSLROOTCERT', () => {
+    const config = loadConfig(
+      productionWith({ PGSSLROOTCERT: missing, MEDICONNECT_DATABASE_CA_FILE: pem }),
+    );
+
+    expect(config.databaseCaFile).toBe(pem);
+  });
+
+  it.each(['MEDICONNECT_DATABASE_CA_FILE', 'PGSSLROOTCERT', 'MEDICONNECT_REDIS_CA_FILE'])(
+    'reports an unreadable %s by name, without its path',
+    (name) => {
+      const problems = problemsOf(productionWith({ [name]: missing }));
+
+      expect(problems).toEqual([`${name} must name a readable file`]);
+    },
+  );
+
+  it('serves HTTPS when both the certificate and its key are readable', () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      MEDICONNECT_TLS_CERT_FILE: pem,
+      MEDICONNECT_TLS_KEY_FILE: pem,
+    });
+
+    expect(config.tls).toEqual({ certFile: pem, keyFile: pem });
+  });
+
+  it('refuses an unreadable TLS key file by name', () => {
+    expect(
+      problemsOf({
+        NODE_ENV: 'test',
+        MEDICONNECT_TLS_CERT_FILE: pem,
+        MEDICONNECT_TLS_KEY_FILE: missing,
+      }),
+    ).toEqual(['MEDICONNECT_TLS_KEY_FILE must name a readable file']);
+  });
+
+  it('serves plain HTTP when neither TLS file is set', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).tls).toBeNull();
+  });
+
+  it('accepts rediss:// with a CA file in production', () => {
+    const config = loadConfig(productionWith({ MEDICONNECT_REDIS_CA_FILE: pem }));
+
+    expect(config.redisCaFile).toBe(pem);
+    expect(config.redisUrl?.startsWith('rediss://')).toBe(true);
   });
 });

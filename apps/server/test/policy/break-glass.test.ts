@@ -7,6 +7,7 @@ import {
   startTestApp,
   type TestApp,
 } from '../support/harness.js';
+import { marked } from '../support/canary.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -16,7 +17,7 @@ afterAll(async () => {
   await t.close();
 });
 
-const REASON = '救急搬送、意識障害あり。既往歴と投薬歴の確認が必要。';
+const REASON = marked('救急搬送、意識障害あり。既往歴と投薬歴の確認が必要。');
 
 async function scene() {
   const clinic = await createClinic(t);

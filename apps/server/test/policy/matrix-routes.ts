@@ -1,5 +1,6 @@
 import type { Action } from '../../src/policy/policy.js';
 import { multipart, PNG } from '../files/multipart.js';
+import { marked } from '../support/canary.js';
 import { patientBody } from '../support/harness.js';
 
 /** What one cell of the matrix acts on: records of the home clinic, made for the cell. */
@@ -50,7 +51,7 @@ export interface RouteCase {
 /** The marker the shared read target carries, so a list query can find it among hundreds. */
 export const TARGET_KANA = 'ヒョウテキ';
 
-export const REASON = '救急外来に搬送、意識障害あり。既往歴と投薬歴の確認が必要なため。';
+export const REASON = marked('救急外来に搬送、意識障害あり。既往歴と投薬歴の確認が必要なため。');
 const note = { subjective: 's', objective: 'o', assessment: 'a', plan: 'p' };
 
 const hasItem =

@@ -14,6 +14,14 @@ import type { Store } from '../../src/platform/store/store.js';
 import type { ObjectStore } from '../../src/platform/objects/index.js';
 import type { Role } from '../../src/platform/db/tables.js';
 import type { Tenant } from '../../src/modules/tenants/service.js';
+import {
+  KANA_MARKER,
+  MARKED_PHONE,
+  MARKER,
+  DIGIT_MARKER,
+  marked,
+  recordLogChunk,
+} from './canary.js';
 
 /**
  * One app per test file, on the embedded defaults or, when DATABASE_URL / REDIS_URL are set,
@@ -33,7 +41,8 @@ export interface TestApp {
 }
 
 export const ORIGIN = 'http://localhost:8080';
-export const PASSWORD = 'correct-horse-battery-9';
+/** Carries the log canary too: a password must never reach a log line. */
+export const PASSWORD = `correct-horse-battery-${MARKER}`;
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-test-'));
@@ -57,7 +66,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      logs.push(chunk.toString('utf8'));
+      const text = chunk.toString('utf8');
+      logs.push(text);
+      recordLogChunk(text);
       callback();
     },
   });
@@ -101,15 +112,15 @@ export interface TestClinic {
 
 export async function createClinic(t: TestApp): Promise<TestClinic> {
   const code = `t${crypto.randomBytes(6).toString('hex')}`;
-  const tenant = await t.services.tenants.create(code, `Clinic ${code}`);
+  const tenant = await t.services.tenants.create(code, `Clinic ${code} ${MARKER}`);
   return {
     tenant,
     async staff(role, options = {}) {
-      const email = `${role}-${crypto.randomBytes(4).toString('hex')}@${code}.example`;
+      const email = staffEmail(role, code);
       const account = await t.services.accounts.create(tenant, {
         email,
         role,
-        displayName: `${role} ${code}`,
+        displayName: staffName(role, code),
         password: PASSWORD,
         patientId: options.patientId ?? null,
       });
@@ -129,24 +140,35 @@ export async function createClinic(t: TestApp): Promise<TestClinic> {
   };
 }
 
+/** Staff emails and names carry the log canary (test/support/canary.ts). */
+function staffEmail(role: Role, tenantCode: string): string {
+  return `${role}-${MARKER}-${crypto.randomBytes(4).toString('hex')}@${tenantCode}.example`;
+}
+
+export function staffName(role: Role, tenantCode: string): string {
+  return `${role} ${tenantCode} ${MARKER}`;
+}
+
 export function bearer(staff: { token: string }): Record<string, string> {
   return { authorization: `Bearer ${staff.token}` };
 }
 
 /** A valid new-patient body; override what the test is about. */
 export function patientBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  // Names, kana, phone, address and insurance symbol/number carry the log canary; the
+  // 保険者番号 (check digit), branch, birth date and postal code cannot.
   return {
-    familyName: '試験',
+    familyName: `試験${MARKER}`,
     givenName: '太郎',
-    familyNameKana: 'シケン',
+    familyNameKana: `シケン${KANA_MARKER}`,
     givenNameKana: 'タロウ',
     birthDate: '1980-05-06',
     sex: 'male',
-    phone: '090-1111-2222',
-    email: null,
+    phone: MARKED_PHONE,
+    email: `${MARKER}@example.jp`,
     postalCode: '100-0001',
-    address: '東京都千代田区1-1',
-    insurance: { insurerNumber: '01130012', symbol: '12', number: '345', branch: '01' },
+    address: marked('東京都千代田区1-1'),
+    insurance: { insurerNumber: '01130012', symbol: MARKER, number: DIGIT_MARKER, branch: '01' },
     ...overrides,
   };
 }
@@ -209,7 +231,7 @@ async function insertAccount(
     m.hashPassword(PASSWORD),
   );
   const id = crypto.randomUUID();
-  const email = `${role}-${crypto.randomBytes(4).toString('hex')}@${tenant.code}.example`;
+  const email = staffEmail(role, tenant.code);
   await t.db.control
     .insertInto('users')
     .values({
@@ -218,7 +240,7 @@ async function insertAccount(
       email,
       password_hash: await passwordHash,
       role,
-      display_name: `${role} ${tenant.code}`,
+      display_name: staffName(role, tenant.code),
       patient_id: patientId,
     })
     .execute();

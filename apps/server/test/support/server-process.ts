@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
+import { recordProcessOutput } from './canary.js';
 
 export interface ServerProcess {
   url: string;
@@ -22,8 +25,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `src/main.ts` as its own process on loopback, with exactly the environment given. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** GET over HTTPS, trusting only the given CA (fetch cannot be given one). */
+export function httpsGet(
+  url: string,
+  caFile: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca: fs.readFileSync(caFile) }, (response) => {
+        response.resume();
+        resolve({ status: response.statusCode ?? 0, headers: response.headers });
+      })
+      .on('error', reject);
+  });
+}
+
+/**
+ * Starts `src/main.ts` as its own process on loopback, with exactly the environment given.
+ * With `caFile`, the server is expected to serve HTTPS under a certificate from that CA.
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { caFile?: string } = {},
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: path.resolve(import.meta.dirname, '../..'),
@@ -41,12 +65,17 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const url = `http://127.0.0.1:${port}`;
+  const caFile = options.caFile;
+  const url = `${caFile === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
+  const healthy = async () =>
+    caFile === undefined
+      ? (await fetch(`${url}/healthz`)).ok
+      : (await httpsGet(`${url}/healthz`, caFile)).status === 200;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
     try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
+      if (await healthy()) break;
     } catch {
       // not listening yet
     }
@@ -60,10 +89,12 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     url,
     output: () => output,
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      recordProcessOutput(output);
     },
   };
 }

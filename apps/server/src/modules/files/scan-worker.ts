@@ -118,7 +118,10 @@ export class ScanWorker {
       } else {
         if (!(error instanceof ScannerUnavailableError) && !isMissing(error)) throw error;
         await tenant.transaction((trx) => retryLater(trx, file));
-        this.log.warn({ code: 'scanner_unavailable', fileId: file.id }, 'file stays quarantined');
+        this.log.warn(
+          { code: 'scanner_unavailable', tenantId: tenant.tenantId },
+          'a file stays quarantined',
+        );
         return false;
       }
     }

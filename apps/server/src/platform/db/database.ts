@@ -7,6 +7,7 @@ import { controlMigrations } from './migrations/control.js';
 import { tenantMigrations } from './migrations/tenant.js';
 import { migrateSchema } from './migrate.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { postgresPoolConfig } from './postgres-tls.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { TenantGuardPlugin } from './tenant-guard.js';
 import type { ControlDatabase, TenantDatabase } from './tables.js';
@@ -33,6 +34,8 @@ export interface Database {
 
 export interface DatabaseOptions {
   databaseUrl: string | null;
+  /** PEM file of the CA PostgreSQL's certificate must chain to (sslmode=verify-full). */
+  databaseCaFile?: string | null;
   dataDir: string;
   /** Who holds the embedded database, shown to a second process that tries to open it. */
   holder: string;
@@ -47,7 +50,7 @@ const INT8_OID = 20;
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl !== null) {
     const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
+      ...postgresPoolConfig(options.databaseUrl, options.databaseCaFile ?? null),
       max: 10,
       types: { getTypeParser: keepDatesAndInt8AsText as typeof pg.types.getTypeParser },
     });

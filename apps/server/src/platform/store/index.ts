@@ -4,6 +4,10 @@ import type { Store } from './store.js';
 
 export type { Store } from './store.js';
 
-export async function openStore(redisUrl: string | null, prefix = 'mc:'): Promise<Store> {
-  return redisUrl === null ? new MemoryStore() : RedisStore.connect(redisUrl, prefix);
+export async function openStore(
+  redisUrl: string | null,
+  prefix = 'mc:',
+  caFile: string | null = null,
+): Promise<Store> {
+  return redisUrl === null ? new MemoryStore() : RedisStore.connect(redisUrl, prefix, caFile);
 }

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { redisLimiter, type Limiter, type LimiterSpec } from './limiter.js';
 import type { Store } from './store.js';
@@ -10,16 +13,31 @@ export class RedisStore implements Store {
     private readonly prefix: string,
   ) {}
 
-  static async connect(url: string, prefix = 'mc:'): Promise<RedisStore> {
+  static async connect(
+    url: string,
+    prefix = 'mc:',
+    caFile: string | null = null,
+  ): Promise<RedisStore> {
     const redis = new Redis(url, {
+      ...(url.startsWith('rediss://') ? { tls: redisTls(url, caFile) } : {}),
       lazyConnect: true,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: false,
     });
     // ioredis reconnects by itself; without a listener every outage is an "Unhandled error
     // event". /readyz reports the outage, and the limiters fall back to their insurance.
-    redis.on('error', () => undefined);
-    await redis.connect();
+    let lastError: unknown = null;
+    redis.on('error', (error: unknown) => {
+      lastError = error;
+    });
+    try {
+      await redis.connect();
+    } catch (error) {
+      // Stop the reconnect loop, and name the cause (a refused certificate, say), not only
+      // ioredis's "Connection is closed".
+      redis.disconnect();
+      throw lastError ?? error;
+    }
     return new RedisStore(redis, prefix);
   }
 
@@ -66,4 +84,17 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     await this.redis.quit();
   }
+}
+
+/**
+ * rediss:// (SPEC §2, SIG-1): the chain must verify (to the configured CA, or Node's own) and
+ * the certificate must name the host, as for any TLS client; SNI only for host names (RFC 6066).
+ */
+export function redisTls(url: string, caFile: string | null): ConnectionOptions {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  return {
+    rejectUnauthorized: true,
+    ...(net.isIP(host) === 0 ? { servername: host } : {}),
+    ...(caFile === null ? {} : { ca: fs.readFileSync(caFile, 'utf8') }),
+  };
 }
