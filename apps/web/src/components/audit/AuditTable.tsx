@@ -51,8 +51,10 @@ function AuditRow({ event, names }: { event: AuditEvent; names: ReadonlyMap<stri
       data-outcome={event.outcome}
       data-severity={event.severity}
     >
-      <td className="nowrap" data-testid="audit-time">
-        {formatTokyoDateTime(event.occurredAt)}
+      <td className="nowrap">
+        <time dateTime={event.occurredAt} data-testid="audit-time">
+          {formatTokyoDateTime(event.occurredAt)}
+        </time>
       </td>
       <td className="nowrap" data-testid="audit-actor">
         <Actor event={event} names={names} />

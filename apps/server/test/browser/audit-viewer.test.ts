@@ -1,0 +1,220 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  acknowledgeRecoveryCodes,
+  enroll,
+  launchBrowser,
+  submitPassword,
+  watch,
+} from './browser.js';
+import { startServer, type RunningServer } from './server.js';
+
+const DEMO_PASSWORD = 'browser-demo-password-1';
+const DOCTOR = { email: 'doctor@demo.example', name: '山田 太郎' };
+/** The charts the doctor opens: enough reads that the trail runs past one page of 20. */
+const CHARTS_READ = 3;
+
+let server: RunningServer;
+let browser: Browser;
+let adminContext: BrowserContext;
+let admin: Page;
+const problems: string[] = [];
+let doctorId = '';
+
+const tokyoTime = new Intl.DateTimeFormat('ja-JP', {
+  timeZone: 'Asia/Tokyo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** Today's date in Tokyo as "YYYY-MM-DD", what the date inputs take. */
+function tokyoToday(): string {
+  return new Date(Date.now() + 9 * 60 * 60 * 1000).toISOString().slice(0, 10);
+}
+
+beforeAll(async () => {
+  server = await startServer({ MEDICONNECT_DEMO_PASSWORD: DEMO_PASSWORD });
+  browser = await launchBrowser();
+  // A browser on UTC: the viewer must still speak Japan time.
+  adminContext = await browser.newContext({ timezoneId: 'UTC' });
+  admin = await adminContext.newPage();
+  watch(admin, problems);
+});
+
+afterAll(async () => {
+  await browser.close();
+  await server.stop();
+});
+
+const rows = () => admin.getByTestId('audit-row');
+
+interface ShownRow {
+  id: string;
+  seq: number;
+  actorId: string;
+  action: string;
+  outcome: string;
+}
+
+/** What the rows on screen say about themselves (a string: the server's types know no DOM). */
+function shownRows(): Promise<ShownRow[]> {
+  return admin.evaluate<ShownRow[]>(`
+    [...document.querySelectorAll('[data-testid="audit-row"]')].map((row) => ({
+      id: row.dataset.eventId,
+      seq: Number(row.dataset.seq),
+      actorId: row.dataset.actorId,
+      action: row.dataset.action,
+      outcome: row.dataset.outcome,
+    }))`);
+}
+
+/** A row of the given action, as its data attribute names it. */
+function rowOf(action: string) {
+  return admin.locator(`[data-testid="audit-row"][data-action="${action}"]`).first();
+}
+
+/** Submits the filter form and waits for the list of that search to land. */
+async function search(): Promise<void> {
+  const answered = admin.waitForResponse(
+    (response) => new URL(response.url()).pathname === '/api/v1/audit',
+  );
+  await admin.getByTestId('audit-filter-submit').click();
+  await answered;
+  await admin.getByTestId('audit-count').or(admin.getByRole('alert')).first().waitFor();
+}
+
+it('leaves a failed login and chart reads of the demo doctor in the trail', async () => {
+  const context = await browser.newContext();
+  const doctor = await context.newPage();
+  watch(doctor, problems);
+  try {
+    await submitPassword(doctor, server.url, DOCTOR.email, 'not-the-password');
+    await doctor.getByRole('alert').waitFor();
+    await submitPassword(doctor, server.url, DOCTOR.email, DEMO_PASSWORD);
+    await enroll(doctor);
+    await acknowledgeRecoveryCodes(doctor);
+    for (let chart = 0; chart < CHARTS_READ; chart += 1) {
+      await doctor.getByTestId('nav-patients').click();
+      await doctor.getByTestId('patient-row').nth(chart).click();
+      await doctor.getByTestId('patient-chart').waitFor();
+      await doctor.getByTestId('encounter-item').first().waitFor();
+    }
+
+    expect(await doctor.getByTestId('current-user').textContent()).toBe(DOCTOR.name);
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+  }
+});
+
+it("shows the admin the doctor's chart reads, newest first, by name and in Japan time", async () => {
+  await submitPassword(admin, server.url, 'admin@demo.example', DEMO_PASSWORD);
+  await enroll(admin);
+  await acknowledgeRecoveryCodes(admin);
+  await admin.getByTestId('nav-audit').click();
+  await rows().first().waitFor();
+  const read = rowOf('patient.read');
+  const occurredAt = (await read.getByTestId('audit-time').getAttribute('datetime')) ?? '';
+  const shown = await shownRows();
+
+  expect(await read.getByTestId('audit-actor').textContent()).toBe(DOCTOR.name);
+  expect(await read.getByTestId('audit-action').textContent()).toContain('患者情報の閲覧');
+  expect(await read.getByTestId('audit-patient').count()).toBe(1);
+  expect(await read.getByTestId('audit-time').textContent()).toBe(
+    tokyoTime.format(new Date(occurredAt)),
+  );
+  expect(shown.map((row) => row.seq)).toEqual(
+    [...shown.map((row) => row.seq)].sort((a, b) => b - a),
+  );
+  expect(problems).toEqual([]);
+});
+
+it("finds the doctor's failed login by the outcome filter", async () => {
+  await admin.getByTestId('audit-filter-outcome').selectOption('failure');
+  await search();
+  const shown = await shownRows();
+  const login = rowOf('auth.login');
+
+  expect(shown.length).toBeGreaterThan(0);
+  expect(shown.every((row) => row.outcome === 'failure')).toBe(true);
+  expect(await login.getByTestId('audit-actor').textContent()).toBe(DOCTOR.name);
+  expect(await login.getByTestId('audit-outcome').textContent()).toBe('失敗');
+  expect(problems).toEqual([]);
+});
+
+it('narrows the events to one actor chosen from the staff list', async () => {
+  await admin.getByTestId('audit-filter-outcome').selectOption('');
+  await admin.getByTestId('audit-filter-actor').selectOption({ label: `${DOCTOR.name}（医師）` });
+  doctorId = await admin.getByTestId('audit-filter-actor').inputValue();
+  await search();
+  const shown = await shownRows();
+
+  expect(doctorId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(shown.length).toBeGreaterThan(CHARTS_READ);
+  expect(shown.every((row) => row.actorId === doctorId)).toBe(true);
+  expect(shown.some((row) => row.action === 'patient.read')).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+it("reads the period as Tokyo days: today's events are in, last year's period is empty", async () => {
+  await admin.getByTestId('audit-filter-clear').click();
+  await admin.getByTestId('audit-filter-from').fill(tokyoToday());
+  await admin.getByTestId('audit-filter-to').fill(tokyoToday());
+  await search();
+  const today = await rows().count();
+  await admin.getByTestId('audit-filter-from').fill('2020-01-01');
+  await admin.getByTestId('audit-filter-to').fill('2020-12-31');
+  await search();
+
+  expect(today).toBeGreaterThan(0);
+  expect(await admin.getByTestId('audit-empty').textContent()).toContain('記録はありません');
+  expect(problems).toEqual([]);
+});
+
+it('pages through the trail with the more button, without repeating an event', async () => {
+  await admin.getByTestId('audit-filter-clear').click();
+  await admin.getByTestId('audit-filter-limit').selectOption('20');
+  await search();
+  const firstPage = await rows().count();
+  await admin.getByTestId('audit-more').click();
+  await rows().nth(firstPage).waitFor();
+  const shown = await shownRows();
+  const seqs = shown.map((row) => row.seq);
+
+  expect(firstPage).toBe(20);
+  expect(new Set(shown.map((row) => row.id)).size).toBe(shown.length);
+  expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
+  expect(problems).toEqual([]);
+});
+
+it('shows the patient id the server refused next to the patient filter', async () => {
+  await admin.getByTestId('audit-filter-clear').click();
+  await admin.getByTestId('audit-filter-patient').fill('not-a-patient-id');
+  await search();
+  const input = admin.getByTestId('audit-filter-patient');
+  const describedBy = (await input.getAttribute('aria-describedby')) ?? '';
+  const message = admin.locator(`[id="${describedBy.split(' ').at(-1) ?? ''}"]`);
+
+  expect(await input.getAttribute('aria-invalid')).toBe('true');
+  expect(await message.textContent()).toContain('患者IDの形式が正しくありません');
+  expect(await rows().count()).toBe(0);
+  expect(problems).toEqual([]);
+});
+
+it('verifies the hash chain and reports it intact', async () => {
+  await admin.getByTestId('audit-verify-run').click();
+  const status = admin.getByTestId('audit-verify-status');
+  await status.waitFor();
+  const checked = (await admin.getByTestId('audit-verify-checked').textContent()) ?? '';
+
+  expect(await status.getAttribute('data-status')).toBe('intact');
+  expect(await status.textContent()).toBe('正常');
+  expect(Number(/[\d,]+/.exec(checked)?.[0].replace(/,/g, '') ?? '0')).toBeGreaterThan(0);
+  expect(await admin.getByTestId('audit-verify-broken').count()).toBe(0);
+  expect(problems).toEqual([]);
+});
