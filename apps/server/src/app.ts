@@ -12,6 +12,8 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { logCompletion } from './http/logging.js';
 import { registerBoundary } from './http/security.js';
+import { AuditChainer } from './modules/audit/chainer.js';
+import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { sessionRoutes } from './modules/auth/session-routes.js';
 import { staffRoutes } from './modules/staff/routes.js';
@@ -40,6 +42,8 @@ export interface Services {
   mfa: MfaService;
   guard: LoginGuard;
   encounters: EncounterService;
+  cipher: FieldCipher;
+  auditChainer: AuditChainer;
 }
 
 export function createServices(platform: Platform): Services {
@@ -48,7 +52,14 @@ export function createServices(platform: Platform): Services {
   const accounts = new AccountService(db);
   const tokens = new TokenService(platform.keys, config.publicUrl, config.accessTokenMinutes * 60);
   const sessions = new SessionService(db, store, config.sessions, tokens.lifetimeSeconds);
-  const mfa = new MfaService(db, new FieldCipher(db.control, platform.keyProvider));
+  const cipher = new FieldCipher(db.control, platform.keyProvider);
+  const mfa = new MfaService(db, cipher);
+  const auditChainer = new AuditChainer(
+    tenants,
+    platform.keys,
+    { ...config.audit, intervalMs: config.audit.chainIntervalMs },
+    platform.logger,
+  );
   const guard = new LoginGuard(store, config.rateLimits);
   const auth = new AuthService({
     db,
@@ -60,6 +71,7 @@ export function createServices(platform: Platform): Services {
     mfa,
     guard,
     pending: new PendingLogins(store),
+    auditChainer,
   });
   return {
     tenants,
@@ -69,6 +81,8 @@ export function createServices(platform: Platform): Services {
     mfa,
     guard,
     encounters: new EncounterService(accounts),
+    cipher,
+    auditChainer,
   };
 }
 
@@ -107,10 +121,19 @@ export async function buildApp(
       ...verified.principal,
       tenant: services.tenants.handle(verified.tenant),
       requestId: request.id,
+      clientIp: request.ip,
     };
   });
   app.addHook('onResponse', async (request, reply) => {
     logCompletion(request, reply);
+    // Whatever this request audited gets linked into its clinic's chain within a second.
+    if (request.caller !== null) services.auditChainer.notice(request.caller.tenant);
+  });
+  app.addHook('onReady', async () => {
+    services.auditChainer.start();
+  });
+  app.addHook('onClose', async () => {
+    await services.auditChainer.stop();
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -147,7 +170,16 @@ export async function buildApp(
       await api.register(encounterRoutes(services.encounters));
       await api.register(clinicalRoutes);
       await api.register(portalRoutes(services.tenants, services.accounts));
-      await api.register(breakGlassRoutes(new BreakGlassService(services.accounts)));
+      await api.register(
+        breakGlassRoutes(new BreakGlassService(services.accounts, services.cipher)),
+      );
+      await api.register(
+        auditRoutes({
+          tenants: services.tenants,
+          cipher: services.cipher,
+          chainer: services.auditChainer,
+        }),
+      );
     },
     { prefix: '/api/v1' },
   );

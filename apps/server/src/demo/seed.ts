@@ -51,6 +51,8 @@ export async function seedDemoClinic(services: Services, config: Config): Promis
     authTime: 0,
     tenant: services.tenants.handle(tenant),
     requestId: 'demo-seed',
+    // Seeded on the server itself at first start, not by any client.
+    clientIp: 'local',
   };
   const doctorId = ids.get('doctor@demo.example') ?? '';
   const doctor: Caller = { ...clerk, userId: doctorId, role: 'doctor' };

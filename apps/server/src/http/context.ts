@@ -22,6 +22,8 @@ export interface Principal {
 export interface Caller extends Principal {
   tenant: TenantDb;
   requestId: string;
+  /** The client's address (X-Forwarded-For only from trusted proxies): recorded in audit events. */
+  clientIp: string;
 }
 
 declare module 'fastify' {

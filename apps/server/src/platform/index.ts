@@ -26,6 +26,7 @@ export async function openPlatform(
     dataDir: config.dataDir,
     holder: options.holder,
     inMemory: options.inMemoryDatabase ?? false,
+    appRole: config.databaseAppRole,
   });
   try {
     await db.migrateControl();

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { TenantDatabase } from '../platform/db/tables.js';
 import type { Caller } from '../http/context.js';
 import { AppError } from '../http/errors.js';
-import { recordAudit } from '../modules/audit/service.js';
+import { actorOf, recordAudit } from '../modules/audit/service.js';
 import { BREAK_GLASS_ACTIONS, ruleFor, type Action } from './policy.js';
 
 /** True when the staff member has an active care-team assignment for the patient. */
@@ -96,11 +96,9 @@ async function auditDenied(
   patientId: string | null,
 ): Promise<void> {
   await recordAudit(db, {
-    actorId: caller.userId,
-    actorRole: caller.role,
+    ...actorOf(caller),
     action,
     outcome: 'denied',
     patientId,
-    requestId: caller.requestId,
   });
 }

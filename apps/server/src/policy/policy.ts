@@ -30,6 +30,7 @@ export const policy = {
   'portal.link': { admin: 'tenant', clerk: 'tenant' },
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },
   'break_glass.review': { admin: 'tenant' },
+  'audit.read': { admin: 'tenant' },
 } as const satisfies Record<string, Partial<Record<Role, Relationship>>>;
 
 export type Action = keyof typeof policy;

@@ -5,7 +5,7 @@ import type { Caller } from '../../http/context.js';
 import { AppError, type FieldError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
 import { requirePatientAccess, requireRole } from '../../policy/access.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import { normalizeDigits, parseInsurerNumber } from './insurance.js';
 import type { Patient, PatientInput } from './schemas.js';
 
@@ -64,10 +64,8 @@ export async function listPatients(caller: Caller, query: PatientQuery) {
     const last = page[page.length - 1];
 
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'patient.list',
-      requestId: caller.requestId,
       details: { count: page.length, patientIds: page.map((row) => row.id) },
     });
     return {
@@ -99,13 +97,11 @@ export async function createPatient(caller: Caller, input: PatientInput): Promis
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'patient.create',
       patientId: id,
       resourceType: 'Patient',
       resourceId: id,
-      requestId: caller.requestId,
     });
     return toPatient(row);
   });
@@ -122,13 +118,11 @@ export async function getPatient(caller: Caller, id: string): Promise<Patient> {
       .executeTakeFirst();
     if (row === undefined) throw new AppError('not_found');
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'patient.read',
       patientId: id,
       resourceType: 'Patient',
       resourceId: id,
-      requestId: caller.requestId,
     });
     return toPatient(row);
   });
@@ -159,13 +153,11 @@ export async function updatePatient(
       .executeTakeFirst();
     if (row === undefined) throw new AppError('version_conflict');
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'patient.update',
       patientId: id,
       resourceType: 'Patient',
       resourceId: id,
-      requestId: caller.requestId,
       details: { version: row.version },
     });
     return toPatient(row);
