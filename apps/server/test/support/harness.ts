@@ -27,13 +27,18 @@ export interface TestApp {
   /** Every log line the app wrote, as raw text. */
   logs: string[];
   dataDir: string;
+  /** Stops the app and closes the database but keeps the data folder (for a CLI run after it). */
+  release(): Promise<void>;
   close(): Promise<void>;
 }
 
 export const ORIGIN = 'http://localhost:8080';
 export const PASSWORD = 'correct-horse-battery-9';
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { onDisk?: boolean } = {},
+): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -62,9 +67,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const platform = await openPlatform(config, {
     holder: 'test',
     logger: createLogger('info', sink),
-    inMemoryDatabase: true,
+    inMemoryDatabase: options.onDisk !== true,
   });
   const { db, store } = platform;
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await app.close();
+    await platform.close();
+  };
   const services = createServices(platform);
   const app = await buildApp(platform, services);
   return {
@@ -75,9 +87,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     config,
     logs,
     dataDir,
+    release,
     async close() {
-      await app.close();
-      await platform.close();
+      await release();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
