@@ -11,6 +11,9 @@ import { startServer, type RunningServer } from './server.js';
 
 const DEMO_PASSWORD = 'browser-demo-password-1';
 const DOCTOR = { email: 'doctor@demo.example', name: '山田 太郎' };
+/** A doctor of the demo clinic with no patient in care: every chart is outside the care team. */
+const OTHER_DOCTOR = { email: 'doctor2@demo.example', name: '鈴木 一郎' };
+const EMERGENCY_REASON = '救急外来に意識障害で搬送、既往歴と処方の確認のため';
 /** The charts the doctor opens: enough reads that the trail runs past one page of 20. */
 const CHARTS_READ = 3;
 
@@ -20,6 +23,8 @@ let adminContext: BrowserContext;
 let admin: Page;
 const problems: string[] = [];
 let doctorId = '';
+/** A patient the first doctor read, as the admin's audit log links it. */
+let patientRead = '';
 
 const tokyoTime = new Intl.DateTimeFormat('ja-JP', {
   timeZone: 'Asia/Tokyo',
@@ -32,16 +37,28 @@ const tokyoTime = new Intl.DateTimeFormat('ja-JP', {
   hourCycle: 'h23',
 });
 
+const TOKYO_OFFSET_MS = 9 * 60 * 60 * 1000;
+
 /** Today's date in Tokyo as "YYYY-MM-DD", what the date inputs take. */
 function tokyoToday(): string {
-  return new Date(Date.now() + 9 * 60 * 60 * 1000).toISOString().slice(0, 10);
+  return new Date(Date.now() + TOKYO_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * A zone whose calendar date differs from Tokyo's at this hour (Honolulu is 19 hours behind,
+ * Kiritimati 5 ahead), so a viewer that read days or printed times in the browser's own zone
+ * would be caught whenever the test runs.
+ */
+function zoneOnAnotherDate(): string {
+  const tokyoHour = new Date(Date.now() + TOKYO_OFFSET_MS).getUTCHours();
+  return tokyoHour < 19 ? 'Pacific/Honolulu' : 'Pacific/Kiritimati';
 }
 
 beforeAll(async () => {
   server = await startServer({ MEDICONNECT_DEMO_PASSWORD: DEMO_PASSWORD });
   browser = await launchBrowser();
-  // A browser on UTC: the viewer must still speak Japan time.
-  adminContext = await browser.newContext({ timezoneId: 'UTC' });
+  // A browser far from Japan: the viewer must still speak Japan time.
+  adminContext = await browser.newContext({ timezoneId: zoneOnAnotherDate() });
   admin = await adminContext.newPage();
   watch(admin, problems);
 });
@@ -120,11 +137,12 @@ it("shows the admin the doctor's chart reads, newest first, by name and in Japan
   await rows().first().waitFor();
   const read = rowOf('patient.read');
   const occurredAt = (await read.getByTestId('audit-time').getAttribute('datetime')) ?? '';
+  patientRead = (await read.getByTestId('audit-patient').getAttribute('href')) ?? '';
   const shown = await shownRows();
 
   expect(await read.getByTestId('audit-actor').textContent()).toBe(DOCTOR.name);
   expect(await read.getByTestId('audit-action').textContent()).toContain('患者情報の閲覧');
-  expect(await read.getByTestId('audit-patient').count()).toBe(1);
+  expect(patientRead).toMatch(/^\/patients\/[0-9a-f-]{36}$/);
   expect(await read.getByTestId('audit-time').textContent()).toBe(
     tokyoTime.format(new Date(occurredAt)),
   );
@@ -158,6 +176,38 @@ it('narrows the events to one actor chosen from the staff list', async () => {
   expect(shown.length).toBeGreaterThan(CHARTS_READ);
   expect(shown.every((row) => row.actorId === doctorId)).toBe(true);
   expect(shown.some((row) => row.action === 'patient.read')).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+it('highlights a break-the-glass access as high severity, with its reason', async () => {
+  if (patientRead === '') throw new Error('the listing test did not run');
+  const context = await browser.newContext();
+  const doctor = await context.newPage();
+  watch(doctor, problems);
+  try {
+    await submitPassword(doctor, server.url, OTHER_DOCTOR.email, DEMO_PASSWORD);
+    await enroll(doctor);
+    await acknowledgeRecoveryCodes(doctor);
+    await doctor.getByTestId('nav-break-glass').click();
+    await doctor.getByTestId('break-glass-patient-id').fill(patientRead.split('/').at(-1) ?? '');
+    await doctor.getByTestId('break-glass-open').click();
+    await doctor.getByTestId('break-glass-reason').fill(EMERGENCY_REASON);
+    await doctor.getByTestId('break-glass-submit').click();
+    await doctor.getByTestId('break-glass-banner').waitFor();
+  } finally {
+    await context.close();
+  }
+  await admin.getByTestId('audit-filter-clear').click();
+  await admin.getByTestId('audit-filter-action').fill('break_glass.open');
+  await search();
+  const grant = rowOf('break_glass.open');
+
+  expect(await grant.getAttribute('data-severity')).toBe('high');
+  expect(await grant.getAttribute('class')).toContain('audit-row--high');
+  expect(await grant.getByTestId('audit-severity').textContent()).toBe('重要');
+  expect(await grant.getByTestId('audit-actor').textContent()).toBe(OTHER_DOCTOR.name);
+  expect(await grant.getByTestId('audit-patient').getAttribute('href')).toBe(patientRead);
+  expect(await grant.getByTestId('audit-reason').textContent()).toBe(EMERGENCY_REASON);
   expect(problems).toEqual([]);
 });
 

@@ -39,8 +39,18 @@ const actions: Record<string, string> = {
   'break_glass.review': '緊急アクセスの確認',
   'fhir.import': 'FHIR データの取り込み',
   'audit.read': '監査ログの閲覧',
-  'audit.list': '監査ログの閲覧',
   'audit.verify': '監査ログの検証',
+};
+
+/** The server's resource type names (FHIR-like); an unknown one is shown as it is. */
+const resourceTypes: Record<string, string> = {
+  Patient: '患者',
+  Encounter: '診療記録',
+  CareTeam: '担当',
+  Staff: 'スタッフ',
+  BreakGlass: '緊急アクセス',
+  PortalAccount: 'ポータルアカウント',
+  AuditEvent: '監査ログ',
 };
 
 export const jaAudit = {
@@ -100,6 +110,7 @@ export const jaAudit = {
     system: 'システム',
   } as Record<string, string>,
   actions,
+  resourceTypes,
   verify: {
     title: '改ざん検証',
     lead: '記録のハッシュチェーンと署名付きチェックポイントを先頭からたどり、書き換え・削除・挿入がないかを確かめます。',
@@ -108,16 +119,17 @@ export const jaAudit = {
     intact: '正常',
     broken: '改ざん検出',
     checked: '検証した記録',
-    pending: '未封印の記録',
-    pendingHint: '最後のチェックポイントより後に追加され、まだ署名で封印されていない記録です。',
+    pending: '未連結の記録',
+    pendingHint:
+      '書き込まれたばかりで、まだハッシュチェーンに連結されていない記録です（通常は数秒で連結されます）。',
     count: (n: number) => `${n.toLocaleString('ja-JP')}件`,
     lastCheckpoint: '最後のチェックポイント',
     noCheckpoint: 'まだありません',
-    checkpointAt: (position: number, at: string) => `${position}件目まで（${at}）`,
+    checkpointAt: (position: number, at: string) => `チェーンの${position}番目まで（${at}）`,
     signatureValid: '署名は有効',
     signatureInvalid: '署名が無効',
     firstBroken: '最初の異常',
-    brokenAt: (position: number) => `${position}件目`,
+    brokenAt: (position: number) => `チェーンの${position}番目`,
     seq: (seq: number) => `通番 ${seq}`,
     eventId: '記録ID',
     verifiedAt: '検証日時',

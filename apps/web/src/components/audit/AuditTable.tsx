@@ -70,7 +70,7 @@ function AuditRow({ event, names }: { event: AuditEvent; names: ReadonlyMap<stri
         </span>
       </td>
       <td>
-        <span className={high ? 'badge badge--danger' : 'badge'}>
+        <span className={high ? 'badge badge--danger' : 'badge'} data-testid="audit-severity">
           {a.severities[event.severity]}
         </span>
       </td>
@@ -84,7 +84,11 @@ function AuditRow({ event, names }: { event: AuditEvent; names: ReadonlyMap<stri
         )}
       </td>
       <td className="nowrap">
-        {event.resourceType ?? <span className="muted">{t.common.empty}</span>}
+        {event.resourceType === null ? (
+          <span className="muted">{t.common.empty}</span>
+        ) : (
+          (a.resourceTypes[event.resourceType] ?? event.resourceType)
+        )}
         {event.resourceId !== null && (
           <>
             {' '}
@@ -102,7 +106,7 @@ function AuditRow({ event, names }: { event: AuditEvent; names: ReadonlyMap<stri
           <code className="code">{event.clientIp}</code>
         )}
       </td>
-      <td className="prose audit__reason">
+      <td className="prose audit__reason" data-testid="audit-reason">
         {event.reason ?? <span className="muted">{t.common.empty}</span>}
       </td>
     </tr>

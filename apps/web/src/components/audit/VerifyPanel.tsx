@@ -71,7 +71,7 @@ function Result({ result }: { result: AuditVerification }) {
         </Row>
         <Row label={v.pending} testId="audit-verify-pending">
           {v.count(result.pendingEvents)}
-          <span className="field__hint">{v.pendingHint}</span>
+          <span className="audit-verify__hint">{v.pendingHint}</span>
         </Row>
         <Row label={v.lastCheckpoint} testId="audit-verify-checkpoint">
           <Checkpoint checkpoint={result.lastCheckpoint} />
