@@ -1,11 +1,15 @@
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   acknowledgeRecoveryCodes,
   enroll,
+  freshCode,
   launchBrowser,
   submitPassword,
   watch,
+  type Authenticator,
 } from './browser.js';
 import { startServer, type RunningServer } from './server.js';
 
@@ -23,6 +27,7 @@ let adminContext: BrowserContext;
 let admin: Page;
 const problems: string[] = [];
 let doctorId = '';
+let adminAuthenticator: Authenticator | null = null;
 /** A patient the first doctor read, as the admin's audit log links it. */
 let patientRead = '';
 
@@ -95,6 +100,36 @@ function rowOf(action: string) {
   return admin.locator(`[data-testid="audit-row"][data-action="${action}"]`).first();
 }
 
+/**
+ * What someone with the database owner's rights could do while the server is down: switch off
+ * the append-only triggers and turn the doctor's failed login into a success. Returns the id of
+ * the rewritten event, one the chain had already linked.
+ */
+async function coverUpFailedLogin(dataDir: string): Promise<string> {
+  const db = await PGlite.create(path.join(dataDir, 'pglite'));
+  try {
+    const found = await db.query<{ schema: string }>(
+      `select table_schema as schema from information_schema.tables
+        where table_name = 'audit_chain' limit 1`,
+    );
+    const schema = `"${found.rows[0]?.schema ?? ''}"`;
+    const target = await db.query<{ id: string }>(
+      `select e.id from ${schema}.audit_events e
+         join ${schema}.audit_chain c on c.event_id = e.id
+        where e.action = 'auth.login' and e.outcome = 'failure'
+        order by e.seq limit 1`,
+    );
+    const id = target.rows[0]?.id ?? '';
+    await db.exec(`
+      alter table ${schema}.audit_events disable trigger user;
+      update ${schema}.audit_events set outcome = 'success' where id = '${id}';
+      alter table ${schema}.audit_events enable trigger user;`);
+    return id;
+  } finally {
+    await db.close();
+  }
+}
+
 /** Submits the filter form and waits for the list of that search to land. */
 async function search(): Promise<void> {
   const answered = admin.waitForResponse(
@@ -131,7 +166,7 @@ it('leaves a failed login and chart reads of the demo doctor in the trail', asyn
 
 it("shows the admin the doctor's chart reads, newest first, by name and in Japan time", async () => {
   await submitPassword(admin, server.url, 'admin@demo.example', DEMO_PASSWORD);
-  await enroll(admin);
+  adminAuthenticator = await enroll(admin);
   await acknowledgeRecoveryCodes(admin);
   await admin.getByTestId('nav-audit').click();
   await rows().first().waitFor();
@@ -268,3 +303,28 @@ it('verifies the hash chain and reports it intact', async () => {
   expect(await admin.getByTestId('audit-verify-broken').count()).toBe(0);
   expect(problems).toEqual([]);
 });
+
+it("reports an event rewritten behind the server's back as 改ざん検出, naming it", async () => {
+  if (adminAuthenticator === null) throw new Error('the listing test did not run');
+  const { dataDir } = server;
+  await server.stop({ keepData: true });
+  const rewritten = await coverUpFailedLogin(dataDir);
+  server = await startServer({ MEDICONNECT_DEMO_PASSWORD: DEMO_PASSWORD }, { dataDir });
+  // Cookies ignore ports: forget the old session so the admin signs in again, as after a restart.
+  await adminContext.clearCookies();
+  await submitPassword(admin, server.url, 'admin@demo.example', DEMO_PASSWORD);
+  await admin.getByTestId('mfa-verify-code').fill(await freshCode(adminAuthenticator));
+  await admin.getByTestId('mfa-verify-submit').click();
+  await admin.getByTestId('nav-audit').click();
+  await admin.getByTestId('audit-verify-run').click();
+  const status = admin.getByTestId('audit-verify-status');
+  await status.waitFor();
+  const broken = (await admin.getByTestId('audit-verify-broken').textContent()) ?? '';
+
+  expect(rewritten).toMatch(/^[0-9a-f-]{36}$/);
+  expect(await status.getAttribute('data-status')).toBe('broken');
+  expect(await status.textContent()).toBe('改ざん検出');
+  expect(broken).toContain('内容またはハッシュが書き換えられています');
+  expect(broken).toContain(rewritten);
+  expect(problems).toEqual([]);
+}, 120_000);
