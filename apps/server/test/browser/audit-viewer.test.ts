@@ -246,6 +246,19 @@ it('highlights a break-the-glass access as high severity, with its reason', asyn
   expect(problems).toEqual([]);
 });
 
+it('keeps the search when the admin opens a chart from the log and comes back', async () => {
+  await rowOf('break_glass.open').getByTestId('audit-patient').click();
+  await admin.getByTestId('patient-chart').waitFor();
+  await admin.getByTestId('nav-audit').click();
+  await rows().first().waitFor();
+  const shown = await shownRows();
+
+  expect(await admin.getByTestId('audit-filter-action').inputValue()).toBe('break_glass.open');
+  expect(shown.length).toBeGreaterThan(0);
+  expect(shown.every((row) => row.action === 'break_glass.open')).toBe(true);
+  expect(problems).toEqual([]);
+});
+
 it("reads the period as Tokyo days: today's events are in, last year's period is empty", async () => {
   await admin.getByTestId('audit-filter-clear').click();
   await admin.getByTestId('audit-filter-from').fill(tokyoToday());

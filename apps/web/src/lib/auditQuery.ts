@@ -2,6 +2,7 @@
 import type { AuditOutcome, AuditQuery } from '../api/types';
 import type { FieldErrors } from '../hooks/useFieldErrors';
 import { t } from '../i18n';
+import { recall, remember } from './memory';
 import { tokyoDayEnd, tokyoDayStart } from './tokyo';
 
 export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'denied', 'failure'];
@@ -59,4 +60,17 @@ export function filterPath(path: string): string {
 /** The form's own words for a field the server refused; its message is in English. */
 export function filterMessage(path: string, serverMessage: string): string {
   return t.audit.invalid[path] ?? (serverMessage || t.errors.validation);
+}
+
+const MEMORY_KEY = 'audit.filters';
+
+/** Kept in memory only, so opening a chart from the log and coming back keeps the search. */
+export function rememberDraft(draft: AuditDraft): void {
+  remember(MEMORY_KEY, JSON.stringify(draft));
+}
+
+export function recallDraft(): AuditDraft {
+  const saved = recall(MEMORY_KEY);
+  // Only rememberDraft writes this key, so its shape is known.
+  return saved === '' ? EMPTY_DRAFT : { ...EMPTY_DRAFT, ...(JSON.parse(saved) as AuditDraft) };
 }

@@ -12,7 +12,13 @@ import type { FieldErrors } from '../hooks/useFieldErrors';
 import { usePagedList } from '../hooks/usePagedList';
 import { useResource } from '../hooks/useResource';
 import { t } from '../i18n';
-import { EMPTY_DRAFT, filterMessage, filterPath, toAuditQuery } from '../lib/auditQuery';
+import {
+  EMPTY_DRAFT,
+  filterMessage,
+  filterPath,
+  recallDraft,
+  toAuditQuery,
+} from '../lib/auditQuery';
 import { useSession } from '../session';
 
 /** The inputs of the filter form; a refused field not among them goes to the error notice. */
@@ -26,10 +32,11 @@ const FILTER_PATHS = new Set([
   '/limit',
 ]);
 
-const INITIAL_QUERY: AuditQuery = (() => {
-  const result = toAuditQuery(EMPTY_DRAFT);
+/** The search the admin last ran in this session, or everything, newest first. */
+function initialQuery(): AuditQuery {
+  const result = toAuditQuery(recallDraft());
   return result.ok ? result.query : { limit: EMPTY_DRAFT.limit };
-})();
+}
 
 interface Refusal {
   fields: FieldErrors;
@@ -62,7 +69,7 @@ export function AuditPage() {
 }
 
 function AuditViewer() {
-  const [query, setQuery] = useState<AuditQuery>(INITIAL_QUERY);
+  const [query, setQuery] = useState<AuditQuery>(initialQuery);
   const key = JSON.stringify(query);
   const events = usePagedList(`audit:${key}`, (cursor, signal) => listAudit(query, cursor, signal));
   const staff = useResource('staff', listStaff);

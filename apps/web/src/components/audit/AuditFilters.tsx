@@ -6,6 +6,8 @@ import {
   AUDIT_OUTCOMES,
   AUDIT_PAGE_SIZES,
   EMPTY_DRAFT,
+  recallDraft,
+  rememberDraft,
   toAuditQuery,
   type AuditDraft,
 } from '../../lib/auditQuery';
@@ -24,7 +26,7 @@ interface AuditFiltersProps {
 
 /** 絞り込み: period in Tokyo days, actor, patient, action, outcome and page size. */
 export function AuditFilters({ staff, staffFailed, serverErrors, onSearch }: AuditFiltersProps) {
-  const [draft, setDraft] = useState<AuditDraft>(EMPTY_DRAFT);
+  const [draft, setDraft] = useState<AuditDraft>(recallDraft);
   const { errors, setErrors, clear } = useFieldErrors();
   // A server complaint stays next to its input until that input is changed.
   const [edited, setEdited] = useState<ReadonlySet<string>>(new Set());
@@ -51,6 +53,7 @@ export function AuditFilters({ staff, staffFailed, serverErrors, onSearch }: Aud
       return;
     }
     setErrors({});
+    rememberDraft(draft);
     onSearch(result.query);
   }
 
@@ -58,6 +61,7 @@ export function AuditFilters({ staff, staffFailed, serverErrors, onSearch }: Aud
     setDraft(EMPTY_DRAFT);
     setErrors({});
     setEdited(new Set());
+    rememberDraft(EMPTY_DRAFT);
     const result = toAuditQuery(EMPTY_DRAFT);
     if (result.ok) onSearch(result.query);
   }
