@@ -339,5 +339,8 @@ it("reports an event rewritten behind the server's back as 改ざん検出, nami
   expect(await status.textContent()).toBe('改ざん検出');
   expect(broken).toContain('内容またはハッシュが書き換えられています');
   expect(broken).toContain(rewritten);
+  expect(await admin.getByTestId('audit-verify-pending').textContent()).toContain(
+    '検証できていません',
+  );
   expect(problems).toEqual([]);
 }, 120_000);

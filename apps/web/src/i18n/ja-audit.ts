@@ -122,6 +122,8 @@ export const jaAudit = {
     pending: '未連結の記録',
     pendingHint:
       '書き込まれたばかりで、まだハッシュチェーンに連結されていない記録です（通常は数秒で連結されます）。',
+    unverified: '未検証の記録',
+    unverifiedHint: '最初の異常より後の記録は検証できていません。',
     count: (n: number) => `${n.toLocaleString('ja-JP')}件`,
     lastCheckpoint: '最後のチェックポイント',
     noCheckpoint: 'まだありません',

@@ -69,9 +69,10 @@ function Result({ result }: { result: AuditVerification }) {
         <Row label={v.checked} testId="audit-verify-checked">
           {v.count(result.checkedEvents)}
         </Row>
-        <Row label={v.pending} testId="audit-verify-pending">
+        {/* The walk stops at a break: what follows it is unchecked, not merely not yet linked. */}
+        <Row label={intact ? v.pending : v.unverified} testId="audit-verify-pending">
           {v.count(result.pendingEvents)}
-          <span className="audit-verify__hint">{v.pendingHint}</span>
+          <span className="audit-verify__hint">{intact ? v.pendingHint : v.unverifiedHint}</span>
         </Row>
         <Row label={v.lastCheckpoint} testId="audit-verify-checkpoint">
           <Checkpoint checkpoint={result.lastCheckpoint} />
