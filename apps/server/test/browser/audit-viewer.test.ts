@@ -304,6 +304,27 @@ it('shows the patient id the server refused next to the patient filter', async (
   expect(problems).toEqual([]);
 });
 
+it('refuses an end date before the start date next to the end date, without a request', async () => {
+  let requests = 0;
+  const count = (request: { url: () => string }) => {
+    if (new URL(request.url()).pathname === '/api/v1/audit') requests += 1;
+  };
+  await admin.getByTestId('audit-filter-from').fill('2026-03-10');
+  await admin.getByTestId('audit-filter-to').fill('2026-03-09');
+  admin.on('request', count);
+  await admin.getByTestId('audit-filter-submit').click();
+  const message = admin.getByText('終了日は開始日以降の日付にしてください。');
+  await message.waitFor();
+  admin.off('request', count);
+  const to = admin.getByTestId('audit-filter-to');
+
+  expect(await to.getAttribute('aria-invalid')).toBe('true');
+  expect(await to.getAttribute('aria-describedby')).toContain(await message.getAttribute('id'));
+  expect(await admin.getByTestId('audit-filter-from').getAttribute('aria-invalid')).toBeNull();
+  expect(requests).toBe(0);
+  expect(problems).toEqual([]);
+});
+
 it('verifies the hash chain and reports it intact', async () => {
   await admin.getByTestId('audit-verify-run').click();
   const status = admin.getByTestId('audit-verify-status');

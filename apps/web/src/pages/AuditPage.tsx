@@ -22,15 +22,7 @@ import {
 import { useSession } from '../session';
 
 /** The inputs of the filter form; a refused field not among them goes to the error notice. */
-const FILTER_PATHS = new Set([
-  '/from',
-  '/to',
-  '/actorId',
-  '/patientId',
-  '/action',
-  '/outcome',
-  '/limit',
-]);
+const FILTER_PATHS = new Set(Object.keys(t.audit.invalid));
 
 /** The search the admin last ran in this session, or everything, newest first. */
 function initialQuery(): AuditQuery {
