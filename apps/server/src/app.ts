@@ -12,6 +12,7 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { logCompletion } from './http/logging.js';
 import { registerBoundary } from './http/security.js';
+import { AuditBatcher } from './modules/audit/batcher.js';
 import { AuditChainer } from './modules/audit/chainer.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
@@ -44,6 +45,7 @@ export interface Services {
   encounters: EncounterService;
   cipher: FieldCipher;
   auditChainer: AuditChainer;
+  auditBatcher: AuditBatcher;
 }
 
 export function createServices(platform: Platform): Services {
@@ -83,6 +85,7 @@ export function createServices(platform: Platform): Services {
     encounters: new EncounterService(accounts),
     cipher,
     auditChainer,
+    auditBatcher: new AuditBatcher(db.kind === 'pglite' ? 1 : 4),
   };
 }
 
@@ -117,11 +120,13 @@ export async function buildApp(
     if (header?.startsWith('Bearer ') !== true) return;
     const verified = await services.auth.authenticate(header.slice('Bearer '.length).trim());
     if (verified === null) return;
+    const tenant = services.tenants.handle(verified.tenant);
     request.caller = {
       ...verified.principal,
-      tenant: services.tenants.handle(verified.tenant),
+      tenant,
       requestId: request.id,
       clientIp: request.ip,
+      auditRead: (event) => services.auditBatcher.record(tenant, event),
     };
   });
   app.addHook('onResponse', async (request, reply) => {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../config/config.js';
 import { AppError, invalid } from '../http/errors.js';
 import { auditEventsSince, toFhirAuditEvent } from '../modules/audit/fhir.js';
+import { recordAudit } from '../modules/audit/service.js';
 import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
 import { openCli, type CliContext } from './context.js';
 import { complain, say } from './output.js';
@@ -57,11 +58,19 @@ async function exportEvents(cli: CliContext, code: string, sinceText: string): P
     throw invalid('--since', 'must be an ISO 8601 time');
   const tenant = await cli.services.tenants.findByCode(code);
   if (tenant === null) throw new AppError('not_found', `no tenant ${code}`);
+  const handle = cli.services.tenants.handle(tenant);
   let count = 0;
-  for await (const event of auditEventsSince(cli.services.tenants.handle(tenant), since)) {
+  for await (const event of auditEventsSince(handle, since)) {
     say(JSON.stringify(toFhirAuditEvent(event, tenant.code)));
     count += 1;
   }
+  // SPEC §8: data export is audited, this one too (after the export, so it is not in it).
+  await recordAudit(handle.db, {
+    actorId: null,
+    actorRole: 'operator',
+    action: 'audit.export',
+    details: { count, since: since.toISOString() },
+  });
   complain(`exported ${count} audit event(s)`);
   return 0;
 }

@@ -30,6 +30,8 @@ export interface Config {
    * it SELECT and INSERT on the audit tables and nothing more. Null: no grants are made.
    */
   databaseAppRole: string | null;
+  /** Connections to PostgreSQL per instance. */
+  databasePoolSize: number;
 }
 
 /** SPEC §8 (MOD-4): the audit chain's rhythm and how long events are kept. */
@@ -311,6 +313,14 @@ export function loadConfig(env: Env = process.env): Config {
       ),
     },
     databaseAppRole: read('MEDICONNECT_DB_APP_ROLE') ?? null,
+    databasePoolSize: integer(
+      read('MEDICONNECT_DB_POOL_SIZE'),
+      20,
+      2,
+      200,
+      'MEDICONNECT_DB_POOL_SIZE',
+      problems,
+    ),
     demoSeed: boolean(read('MEDICONNECT_DEMO'), !production, 'MEDICONNECT_DEMO', problems),
   };
 

@@ -27,6 +27,7 @@ export async function openPlatform(
     holder: options.holder,
     inMemory: options.inMemoryDatabase ?? false,
     appRole: config.databaseAppRole,
+    poolSize: config.databasePoolSize,
   });
   try {
     await db.migrateControl();

@@ -100,22 +100,34 @@ describe.runIf(postgresUrl !== undefined)('the application role on PostgreSQL', 
   it('is refused an UPDATE by its privileges, before any trigger runs', async () => {
     await expect(
       asAppRole((client) => client.query(`update ${table()} set action = 'x'`)),
-    ).rejects.toMatchObject({ code: '42501', message: expect.stringMatching(/permission denied/) });
+    ).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringMatching(/permission denied/) as string,
+    });
   });
 
   it('is refused a DELETE by its privileges', async () => {
     await expect(
       asAppRole((client) => client.query(`delete from ${table()}`)),
-    ).rejects.toMatchObject({ code: '42501', message: expect.stringMatching(/permission denied/) });
+    ).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringMatching(/permission denied/) as string,
+    });
   });
 
   it('is refused changes to the chain and its checkpoints', async () => {
     const s = `"${clinic.tenant.schemaName}"`;
     await expect(
       asAppRole((client) => client.query(`update ${s}.audit_chain set hash = hash`)),
-    ).rejects.toMatchObject({ code: '42501', message: expect.stringMatching(/permission denied/) });
+    ).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringMatching(/permission denied/) as string,
+    });
     await expect(
       asAppRole((client) => client.query(`delete from ${s}.audit_checkpoints`)),
-    ).rejects.toMatchObject({ code: '42501', message: expect.stringMatching(/permission denied/) });
+    ).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringMatching(/permission denied/) as string,
+    });
   });
 });

@@ -28,7 +28,7 @@ async function mediconnect(app: TestApp, args: string[]) {
     },
   }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => error,
+    (error: unknown) => error as { code: number; stdout: string; stderr: string },
   );
 }
 

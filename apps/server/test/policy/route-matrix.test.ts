@@ -308,6 +308,24 @@ const routes: RouteCase[] = [
       clerkOtherClinic: 404,
     },
   },
+  ...(['/audit', '/audit/verify'] as const).map((url): RouteCase => ({
+    name: `GET ${url}`,
+    action: 'audit.read',
+    request: () => ({ method: 'GET', url: `/api/v1${url}` }),
+    // The clinic's own audit log: its admins only; every other role is refused by role.
+    expect: {
+      admin: 'ok',
+      clerk: 403,
+      doctorInCare: 403,
+      doctorNotInCare: 403,
+      nurseInCare: 403,
+      nurseNotInCare: 403,
+      patientOwn: 403,
+      patientOther: 403,
+      doctorOtherClinic: 403,
+      clerkOtherClinic: 403,
+    },
+  })),
 ];
 
 let t: TestApp;
@@ -415,6 +433,16 @@ describe('the route × caller matrix', () => {
       .map((route) => `${route.method} ${route.url.replace('/api/v1', '')}`);
 
     expect(served.length).toBeGreaterThan(10);
+    expect(served.filter((route) => !covered.has(route))).toEqual([]);
+  });
+
+  it('covers every audit route the app serves', () => {
+    const covered = new Set(routes.map((route) => route.name));
+    const served = servedApiRoutes(t.app)
+      .filter((route) => route.url.startsWith('/api/v1/audit'))
+      .map((route) => `${route.method} ${route.url.replace('/api/v1', '')}`);
+
+    expect(served).toHaveLength(2);
     expect(served.filter((route) => !covered.has(route))).toEqual([]);
   });
 });

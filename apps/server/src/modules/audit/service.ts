@@ -62,22 +62,32 @@ export async function sealReason(
  * lock, no read of the chain. The background chainer links it within seconds (chain.ts).
  */
 export async function recordAudit(db: Kysely<TenantDatabase>, event: AuditEvent): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      id: event.id ?? crypto.randomUUID(),
-      actor_id: event.actorId,
-      actor_role: event.actorRole,
-      action: event.action,
-      outcome: event.outcome ?? 'success',
-      severity: event.severity ?? 'info',
-      patient_id: event.patientId ?? null,
-      resource_type: event.resourceType ?? null,
-      resource_id: event.resourceId ?? null,
-      request_id: event.requestId ?? null,
-      client_ip: event.clientIp ?? null,
-      reason: event.reason ?? null,
-      details: JSON.stringify(event.details ?? {}),
-    })
-    .execute();
+  await recordAudits(db, [event]);
+}
+
+/** Several events in one statement (see batcher.ts). */
+export async function recordAudits(
+  db: Kysely<TenantDatabase>,
+  events: AuditEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await db.insertInto('audit_events').values(events.map(toRow)).execute();
+}
+
+function toRow(event: AuditEvent) {
+  return {
+    id: event.id ?? crypto.randomUUID(),
+    actor_id: event.actorId,
+    actor_role: event.actorRole,
+    action: event.action,
+    outcome: event.outcome ?? 'success',
+    severity: event.severity ?? 'info',
+    patient_id: event.patientId ?? null,
+    resource_type: event.resourceType ?? null,
+    resource_id: event.resourceId ?? null,
+    request_id: event.requestId ?? null,
+    client_ip: event.clientIp ?? null,
+    reason: event.reason ?? null,
+    details: JSON.stringify(event.details ?? {}),
+  };
 }

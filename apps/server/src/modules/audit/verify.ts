@@ -105,7 +105,7 @@ class ChainWalk {
       if (links.length === 0) break;
       const events = await this.eventsFor(links);
       for (const link of links) {
-        const broken = (await this.check(link, events)) ?? (await this.checkCheckpoints(link));
+        const broken = this.check(link, events) ?? (await this.checkCheckpoints(link));
         if (broken !== null) return broken;
       }
     }

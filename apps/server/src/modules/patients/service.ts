@@ -110,22 +110,21 @@ export async function createPatient(caller: Caller, input: PatientInput): Promis
 export async function getPatient(caller: Caller, id: string): Promise<Patient> {
   await requirePatientAccess(caller.tenant.db, caller, 'patient.read', id);
 
-  return caller.tenant.transaction(async (trx) => {
-    const row = await trx
-      .selectFrom('patients')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (row === undefined) throw new AppError('not_found');
-    await recordAudit(trx, {
-      ...actorOf(caller),
-      action: 'patient.read',
-      patientId: id,
-      resourceType: 'Patient',
-      resourceId: id,
-    });
-    return toPatient(row);
+  const row = await caller.tenant.db
+    .selectFrom('patients')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (row === undefined) throw new AppError('not_found');
+
+  await caller.auditRead({
+    ...actorOf(caller),
+    action: 'patient.read',
+    patientId: id,
+    resourceType: 'Patient',
+    resourceId: id,
   });
+  return toPatient(row);
 }
 
 /** Optimistic concurrency: the write names the version it read; a stale one gets 409. */

@@ -41,6 +41,8 @@ export interface DatabaseOptions {
   inMemory?: boolean;
   /** PostgreSQL only: the application's role, granted read and append on the audit tables. */
   appRole?: string | null;
+  /** PostgreSQL only: connections in this instance's pool. */
+  poolSize?: number;
 }
 
 // Dates stay 'YYYY-MM-DD' strings and int8 stays a string in both dialects, so rows look alike.
@@ -51,7 +53,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.databaseUrl !== null) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
-      max: 10,
+      // Every audited request commits a write (its audit event) and holds a connection for
+      // that commit: too small a pool, not the database, then caps throughput.
+      max: options.poolSize ?? 20,
       types: { getTypeParser: keepDatesAndInt8AsText as typeof pg.types.getTypeParser },
     });
     const root = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });

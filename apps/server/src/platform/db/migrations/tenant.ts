@@ -193,11 +193,16 @@ export const tenantMigrations: Migration[] = [
       // Event time is the moment of recording, not the start of the caller's transaction: the
       // chainer's gap rule reasons about when a sequence number was taken.
       `alter table ${s}.audit_events alter column occurred_at set default clock_timestamp()`,
+      // The log is read newest first by sequence; the time index of v1 no longer serves, and
+      // every index is paid for on each audited request.
       `create unique index audit_events_seq_idx on ${s}.audit_events (seq)`,
+      `drop index ${s}.audit_events_time_idx`,
       `create index audit_events_actor_idx on ${s}.audit_events (actor_id, seq desc)`,
+      // One row per sequence number from 1, so position and seq go together; verify checks
+      // that they do rather than an index.
       `create table ${s}.audit_chain (
         position bigint primary key,
-        seq bigint not null unique,
+        seq bigint not null,
         event_id uuid,
         prev_hash text not null,
         hash text not null,
