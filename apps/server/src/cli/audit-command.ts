@@ -28,9 +28,19 @@ export function registerAuditCommand(program: Command): void {
     );
 }
 
-async function verify(cli: CliContext, code: string): Promise<number> {
+/**
+ * The one clinic the command is about, migrated. Only that one: a forensic command must work
+ * even when another clinic's schema is broken.
+ */
+async function clinic(cli: CliContext, code: string) {
   const tenant = await cli.services.tenants.findByCode(code);
   if (tenant === null) throw new AppError('not_found', `no tenant ${code}`);
+  await cli.db.migrateTenant(tenant.schemaName);
+  return tenant;
+}
+
+async function verify(cli: CliContext, code: string): Promise<number> {
+  const tenant = await clinic(cli, code);
   const report = await cli.services.auditChainer.verify(tenant);
   const checkpoint = report.lastCheckpoint;
   say(
@@ -56,8 +66,7 @@ async function exportEvents(cli: CliContext, code: string, sinceText: string): P
   const since = new Date(sinceText);
   if (!/^\d{4}-\d{2}-\d{2}/.test(sinceText) || Number.isNaN(since.getTime()))
     throw invalid('--since', 'must be an ISO 8601 time');
-  const tenant = await cli.services.tenants.findByCode(code);
-  if (tenant === null) throw new AppError('not_found', `no tenant ${code}`);
+  const tenant = await clinic(cli, code);
   const handle = cli.services.tenants.handle(tenant);
   let count = 0;
   for await (const event of auditEventsSince(handle, since)) {
@@ -78,7 +87,7 @@ async function exportEvents(cli: CliContext, code: string, sinceText: string): P
 async function run(work: (cli: CliContext) => Promise<number>): Promise<void> {
   let cli: CliContext | null = null;
   try {
-    cli = await openCli();
+    cli = await openCli({ migrateAll: false });
     process.exitCode = await work(cli);
   } catch (error) {
     process.exitCode = 1;
