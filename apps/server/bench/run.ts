@@ -14,6 +14,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 interface Target {
   port: number;
   path: string;
+  unauditedPath?: string;
   token: string | null;
   login?: { tenant: string; email: string; password: string };
 }
@@ -37,7 +38,10 @@ async function start(mode: 'baseline' | 'full'): Promise<{ child: ChildProcess; 
 async function measure(mode: 'baseline' | 'full') {
   const { child, target } = await start(mode);
   try {
-    if (mode === 'full') await loginStorm(target);
+    if (mode === 'full') {
+      await auditCost(target);
+      await loginStorm(target);
+    }
     const url = `http://127.0.0.1:${target.port}${target.path}`;
     const headers = target.token === null ? {} : { authorization: `Bearer ${target.token}` };
     await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 }); // warm-up
@@ -59,6 +63,60 @@ async function measure(mode: 'baseline' | 'full') {
   } finally {
     child.kill('SIGTERM');
   }
+}
+
+const AUDIT_ROUNDS = 3;
+// Enough clients to saturate the server, as many users do: the audit insert's wait for its
+// commit then overlaps other requests' work, and throughput measures capacity, not one
+// client's round-trip time.
+const AUDIT_CONNECTIONS = Number(process.env.BENCH_AUDIT_CONNECTIONS ?? 50);
+
+/**
+ * What auditing costs a read (SPEC §8: the trail must not serialize the system): the real
+ * GET /patients/{id} against the same read with the audit insert left out (a bench-only route),
+ * in one process, interleaved over several rounds so drift on a shared machine hits both alike.
+ * The background chainer runs throughout, as in production.
+ */
+async function auditCost(target: Target): Promise<void> {
+  if (target.unauditedPath === undefined || target.token === null) return;
+  const base = `http://127.0.0.1:${target.port}`;
+  const headers = { authorization: `Bearer ${target.token}` };
+  const seconds = Math.max(2, Math.round(DURATION_S / 2));
+  const run = async (path: string) => {
+    const result = await autocannon({
+      url: `${base}${path}`,
+      headers,
+      connections: AUDIT_CONNECTIONS,
+      duration: seconds,
+    });
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`${path}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
+    return result.requests.total / seconds;
+  };
+  await run(target.unauditedPath);
+  await run(target.path); // warm-up of both
+  let off = 0;
+  let on = 0;
+  for (let round = 0; round < AUDIT_ROUNDS; round += 1) {
+    off += await run(target.unauditedPath);
+    on += await run(target.path);
+  }
+  off /= AUDIT_ROUNDS;
+  on /= AUDIT_ROUNDS;
+  const verify = (await (await fetch(`${base}/bench/verify`)).json()) as {
+    status: string;
+    checkedEvents: number;
+    unlinkedAfterLoad: number;
+  };
+  console.log(
+    `patient read, audit off (bench-only route): ${off.toFixed(0)} req/s; audited: ${on.toFixed(0)} req/s; ` +
+      `ratio ${(on / off).toFixed(2)} (target ≥ 0.80; ${AUDIT_CONNECTIONS} connections, ` +
+      `${AUDIT_ROUNDS} interleaved rounds of ${seconds} s)`,
+  );
+  console.log(
+    `audit chain: ${verify.unlinkedAfterLoad} event(s) not yet linked when the load stopped; ` +
+      `then verified ${verify.status}, ${verify.checkedEvents} events`,
+  );
 }
 
 /**

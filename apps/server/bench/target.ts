@@ -10,6 +10,10 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import { buildApp, createServices } from '../src/app.js';
+import { callerOf } from '../src/http/context.js';
+import { AppError } from '../src/http/errors.js';
+import { toPatient } from '../src/modules/patients/service.js';
+import { requirePatientAccess } from '../src/policy/access.js';
 import { loadConfig } from '../src/config/config.js';
 import { createLogger } from '../src/http/logging.js';
 import { openPlatform } from '../src/platform/index.js';
@@ -110,6 +114,41 @@ if (mode === 'baseline') {
     lag.reset();
     return figures;
   });
+  // Bench only, never in the product: the patient read exactly as GET /patients/{id} does it
+  // (token, tenant, care check, same row, same answer) minus the audit insert, so
+  // the benchmark can put a number on what auditing costs.
+  app.get('/bench/unaudited/patients/:id', async (request, reply) => {
+    const caller = callerOf(request);
+    const { id } = request.params as { id: string };
+    await requirePatientAccess(caller.tenant.db, caller, 'patient.read', id);
+    const row = await caller.tenant.db
+      .selectFrom('patients')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) throw new AppError('not_found');
+    const patient = toPatient(row);
+    return reply.header('etag', `"${patient.version}"`).send(patient);
+  });
+  // How far the background chainer is behind right after the load, then a full verification.
+  app.get('/bench/verify', async () => {
+    const behind = await handle.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('audit_chain')
+              .select('seq')
+              .whereRef('audit_chain.seq', '=', 'audit_events.seq'),
+          ),
+        ),
+      )
+      .executeTakeFirstOrThrow();
+    const report = await services.auditChainer.verify(tenant);
+    return { ...report, unlinkedAfterLoad: Number(behind.count) };
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const login = await app.inject({
     method: 'POST',
@@ -123,6 +162,7 @@ if (mode === 'baseline') {
     JSON.stringify({
       port,
       path: `/api/v1/patients/${patientId}`,
+      unauditedPath: `/bench/unaudited/patients/${patientId}`,
       token,
       login: { tenant: code, email: 'clerk@bench.example', password },
     }),

@@ -15,6 +15,9 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
 import { logCompletion } from './http/logging.js';
 import { registerBoundary } from './http/security.js';
+import { AuditBatcher } from './modules/audit/batcher.js';
+import { AuditChainer } from './modules/audit/chainer.js';
+import { auditRoutes } from './modules/audit/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { sessionRoutes } from './modules/auth/session-routes.js';
 import { staffDirectoryRoutes } from './modules/staff/directory.js';
@@ -49,6 +52,9 @@ export interface Services {
   guard: LoginGuard;
   encounters: EncounterService;
   scans: ScanWorker;
+  cipher: FieldCipher;
+  auditChainer: AuditChainer;
+  auditBatcher: AuditBatcher;
 }
 
 export function createServices(platform: Platform): Services {
@@ -57,7 +63,14 @@ export function createServices(platform: Platform): Services {
   const accounts = new AccountService(db);
   const tokens = new TokenService(platform.keys, config.publicUrl, config.accessTokenMinutes * 60);
   const sessions = new SessionService(db, store, config.sessions, tokens.lifetimeSeconds);
-  const mfa = new MfaService(db, new FieldCipher(db.control, platform.keyProvider));
+  const cipher = new FieldCipher(db.control, platform.keyProvider);
+  const mfa = new MfaService(db, cipher);
+  const auditChainer = new AuditChainer(
+    tenants,
+    platform.keys,
+    { ...config.audit, intervalMs: config.audit.chainIntervalMs },
+    platform.logger,
+  );
   const guard = new LoginGuard(store, config.rateLimits);
   const auth = new AuthService({
     db,
@@ -69,6 +82,7 @@ export function createServices(platform: Platform): Services {
     mfa,
     guard,
     pending: new PendingLogins(store),
+    auditChainer,
   });
   return {
     tenants,
@@ -79,6 +93,9 @@ export function createServices(platform: Platform): Services {
     guard,
     encounters: new EncounterService(accounts),
     scans: new ScanWorker(tenants, platform.objects, platform.scanner, platform.logger),
+    cipher,
+    auditChainer,
+    auditBatcher: new AuditBatcher(db.kind === 'pglite' ? 1 : 4),
   };
 }
 
@@ -115,14 +132,25 @@ export async function buildApp(
     if (header?.startsWith('Bearer ') !== true) return;
     const verified = await services.auth.authenticate(header.slice('Bearer '.length).trim());
     if (verified === null) return;
+    const tenant = services.tenants.handle(verified.tenant);
     request.caller = {
       ...verified.principal,
-      tenant: services.tenants.handle(verified.tenant),
+      tenant,
       requestId: request.id,
+      clientIp: request.ip,
+      auditRead: (event) => services.auditBatcher.record(tenant, event),
     };
   });
   app.addHook('onResponse', async (request, reply) => {
     logCompletion(request, reply);
+    // Whatever this request audited gets linked into its clinic's chain within a second.
+    if (request.caller !== null) services.auditChainer.notice(request.caller.tenant);
+  });
+  app.addHook('onReady', async () => {
+    services.auditChainer.start();
+  });
+  app.addHook('onClose', async () => {
+    await services.auditChainer.stop();
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -164,7 +192,16 @@ export async function buildApp(
       await api.register(encounterRoutes(services.encounters));
       await api.register(clinicalRoutes);
       await api.register(portalRoutes(services.tenants, services.accounts));
-      await api.register(breakGlassRoutes(new BreakGlassService(services.accounts)));
+      await api.register(
+        breakGlassRoutes(new BreakGlassService(services.accounts, services.cipher)),
+      );
+      await api.register(
+        auditRoutes({
+          tenants: services.tenants,
+          cipher: services.cipher,
+          chainer: services.auditChainer,
+        }),
+      );
       await api.register(
         prescriptionRoutes({
           objects: platform.objects,

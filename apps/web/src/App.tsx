@@ -5,6 +5,7 @@ import { Header, type HeaderSection } from './components/Header';
 import { Loading } from './components/Notice';
 import { t } from './i18n';
 import { forgetAll } from './lib/memory';
+import { AuditPage } from './pages/AuditPage';
 import { BreakGlassPage } from './pages/BreakGlassPage';
 import { BreakGlassReviewPage } from './pages/BreakGlassReviewPage';
 import { EncounterPage } from './pages/EncounterPage';
@@ -48,6 +49,8 @@ function Page({ route }: { route: Route }) {
       return <BreakGlassPage />;
     case 'breakGlassReview':
       return <BreakGlassReviewPage />;
+    case 'audit':
+      return <AuditPage />;
     case 'myPage':
       return <MyPage />;
     case 'home':
@@ -64,6 +67,7 @@ const SECTIONS: ReadonlySet<string> = new Set<HeaderSection>([
   'staff',
   'breakGlass',
   'breakGlassReview',
+  'audit',
   'myPage',
 ]);
 

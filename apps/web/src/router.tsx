@@ -10,6 +10,7 @@ export type Route =
   | { name: 'staff' }
   | { name: 'breakGlass' }
   | { name: 'breakGlassReview' }
+  | { name: 'audit' }
   | { name: 'myPage' }
   | { name: 'home' }
   | { name: 'notFound' };
@@ -23,6 +24,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/staff') return { name: 'staff' };
   if (path === '/break-glass') return { name: 'breakGlass' };
   if (path === '/break-glass/review') return { name: 'breakGlassReview' };
+  if (path === '/audit') return { name: 'audit' };
   if (path === '/mypage') return { name: 'myPage' };
   const match = /^\/(patients|encounters)\/([^/]+)$/.exec(path);
   if (!match?.[2]) return { name: 'notFound' };

@@ -13,7 +13,7 @@ export interface CliContext {
 }
 
 /** Opens the same database and services the server uses; the operator's commands call them. */
-export async function openCli(): Promise<CliContext> {
+export async function openCli(options: { migrateAll?: boolean } = {}): Promise<CliContext> {
   const config = loadConfig();
   const platform = await openPlatform(config, {
     holder: 'the mediconnect command-line tool',
@@ -21,7 +21,7 @@ export async function openCli(): Promise<CliContext> {
   });
   try {
     const services = createServices(platform);
-    await services.tenants.migrateAll();
+    if (options.migrateAll !== false) await services.tenants.migrateAll();
     return { config, db: platform.db, platform, services, close: () => platform.close() };
   } catch (error) {
     await platform.close();

@@ -5,6 +5,7 @@ import { AppError } from '../http/errors.js';
 import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
 import type { Role } from '../platform/db/tables.js';
 import { openCli, type CliContext } from './context.js';
+import { registerAuditCommand } from './audit-command.js';
 import { registerImportCommand } from './import-command.js';
 import { readSecret } from './read-secret.js';
 import { complain, say } from './output.js';
@@ -127,5 +128,6 @@ program
   });
 
 registerImportCommand(program);
+registerAuditCommand(program);
 
 await program.parseAsync(process.argv);

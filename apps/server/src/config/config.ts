@@ -37,6 +37,28 @@ export interface Config {
   rateLimits: RateLimits;
   webDistDir: string | null;
   demoSeed: boolean;
+  audit: AuditSettings;
+  /**
+   * The PostgreSQL role the application's queries should run as: every tenant migration grants
+   * it SELECT and INSERT on the audit tables and nothing more. Null: no grants are made.
+   */
+  databaseAppRole: string | null;
+  /** Connections to PostgreSQL per instance. */
+  databasePoolSize: number;
+}
+
+/** SPEC §8 (MOD-4): the audit chain's rhythm and how long events are kept. */
+export interface AuditSettings {
+  /** 医療法施行規則 / 療養担当規則: medical records are kept at least five years. */
+  retentionYears: number;
+  /** How long a missing sequence number may belong to a running transaction before it is a gap. */
+  gapGraceMs: number;
+  /** A signed checkpoint after this many chained positions… */
+  checkpointEvery: number;
+  /** …or after this long, whichever comes first. */
+  checkpointIntervalMs: number;
+  /** How often each instance's background chainer looks for new events. */
+  chainIntervalMs: number;
 }
 
 /** AWS KMS (SPEC §2): the key that wraps every data key; credentials come from the SDK chain. */
@@ -286,9 +308,67 @@ export function loadConfig(env: Env = process.env): Config {
       ),
     },
     webDistDir: read('MEDICONNECT_WEB_DIST') ?? null,
+    audit: {
+      retentionYears: integer(
+        read('MEDICONNECT_AUDIT_RETENTION_YEARS'),
+        5,
+        5,
+        100,
+        'MEDICONNECT_AUDIT_RETENTION_YEARS',
+        problems,
+      ),
+      gapGraceMs:
+        1000 *
+        integer(
+          read('MEDICONNECT_AUDIT_GAP_GRACE_SECONDS'),
+          120,
+          0,
+          3600,
+          'MEDICONNECT_AUDIT_GAP_GRACE_SECONDS',
+          problems,
+        ),
+      checkpointEvery: integer(
+        read('MEDICONNECT_AUDIT_CHECKPOINT_EVENTS'),
+        1000,
+        1,
+        1_000_000,
+        'MEDICONNECT_AUDIT_CHECKPOINT_EVENTS',
+        problems,
+      ),
+      checkpointIntervalMs:
+        MINUTE_MS *
+        integer(
+          read('MEDICONNECT_AUDIT_CHECKPOINT_MINUTES'),
+          10,
+          1,
+          24 * 60,
+          'MEDICONNECT_AUDIT_CHECKPOINT_MINUTES',
+          problems,
+        ),
+      chainIntervalMs: integer(
+        read('MEDICONNECT_AUDIT_CHAIN_INTERVAL_MS'),
+        1000,
+        50,
+        60_000,
+        'MEDICONNECT_AUDIT_CHAIN_INTERVAL_MS',
+        problems,
+      ),
+    },
+    databaseAppRole: read('MEDICONNECT_DB_APP_ROLE') ?? null,
+    databasePoolSize: integer(
+      read('MEDICONNECT_DB_POOL_SIZE'),
+      20,
+      2,
+      200,
+      'MEDICONNECT_DB_POOL_SIZE',
+      problems,
+    ),
     demoSeed: boolean(read('MEDICONNECT_DEMO'), !production, 'MEDICONNECT_DEMO', problems),
   };
 
+  if (config.databaseAppRole !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(config.databaseAppRole)) {
+    problems.push('MEDICONNECT_DB_APP_ROLE must be a lower-case PostgreSQL role name');
+  }
   if (production) problems.push(...productionRefusals(config, env));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

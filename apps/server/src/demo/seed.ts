@@ -1,3 +1,4 @@
+import { recordAudit } from '../modules/audit/service.js';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,6 +52,9 @@ export async function seedDemoClinic(services: Services, config: Config): Promis
     authTime: 0,
     tenant: services.tenants.handle(tenant),
     requestId: 'demo-seed',
+    // Seeded on the server itself at first start, not by any client.
+    clientIp: 'local',
+    auditRead: (event) => recordAudit(services.tenants.handle(tenant).db, event),
   };
   const doctorId = ids.get('doctor@demo.example') ?? '';
   const doctor: Caller = { ...clerk, userId: doctorId, role: 'doctor' };

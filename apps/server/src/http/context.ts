@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { TenantDb } from '../platform/db/database.js';
 import type { Role } from '../platform/db/tables.js';
+import type { AuditEvent } from '../modules/audit/service.js';
 import { AppError } from './errors.js';
 
 /** The verified caller of a request: everything comes from the access token, nothing from input. */
@@ -22,6 +23,13 @@ export interface Principal {
 export interface Caller extends Principal {
   tenant: TenantDb;
   requestId: string;
+  /** The client's address (X-Forwarded-For only from trusted proxies): recorded in audit events. */
+  clientIp: string;
+  /**
+   * Records the audit event of a read (no data changed), grouped with other requests' events
+   * (modules/audit/batcher.ts); resolves once it is stored, so the answer waits for it.
+   */
+  auditRead(event: AuditEvent): Promise<void>;
 }
 
 declare module 'fastify' {

@@ -15,7 +15,7 @@ export function encodeCursor(key: (string | number)[]): string {
  * What each position of a cursor holds. A cursor comes back from the client, so it is checked
  * like any input: a forged one is a 400, never a database error.
  */
-export type CursorPart = 'text' | 'uuid' | 'time' | 'time-or-empty';
+export type CursorPart = 'text' | 'uuid' | 'time' | 'time-or-empty' | 'integer';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -31,6 +31,8 @@ function fits(value: unknown, part: CursorPart): boolean {
       return ISO_TIME.test(value) && !Number.isNaN(Date.parse(value));
     case 'time-or-empty':
       return value === '' || fits(value, 'time');
+    case 'integer':
+      return /^[1-9][0-9]{0,17}$/.test(value);
   }
 }
 

@@ -33,6 +33,8 @@ export async function openPlatform(
     holder: options.holder,
     databaseCaFile: config.databaseCaFile,
     inMemory: options.inMemoryDatabase ?? false,
+    appRole: config.databaseAppRole,
+    poolSize: config.databasePoolSize,
   });
   try {
     await db.migrateControl();

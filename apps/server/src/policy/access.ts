@@ -2,7 +2,7 @@ import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import type { TenantDatabase } from '../platform/db/tables.js';
 import type { Caller } from '../http/context.js';
 import { AppError } from '../http/errors.js';
-import { recordAudit } from '../modules/audit/service.js';
+import { actorOf, recordAudit } from '../modules/audit/service.js';
 import { BREAK_GLASS_ACTIONS, ENCOUNTER_CARE_DAYS, ruleFor, type Action } from './policy.js';
 
 /**
@@ -190,11 +190,9 @@ async function auditDenied(
   patientId: string | null,
 ): Promise<void> {
   await recordAudit(db, {
-    actorId: caller.userId,
-    actorRole: caller.role,
+    ...actorOf(caller),
     action,
     outcome: 'denied',
     patientId,
-    requestId: caller.requestId,
   });
 }

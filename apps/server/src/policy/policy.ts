@@ -41,6 +41,7 @@ export const policy = {
   // Open a grant on any patient of the clinic, and list one's own live grants.
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },
   'break_glass.review': { admin: 'tenant' },
+  'audit.read': { admin: 'tenant' },
 } as const satisfies Record<string, Partial<Record<Role, Relationship>>>;
 
 export type Action = keyof typeof policy;

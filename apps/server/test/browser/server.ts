@@ -8,7 +8,13 @@ export interface RunningServer {
   url: string;
   dataDir: string;
   output: () => string;
-  stop(): Promise<void>;
+  /** `keepData` leaves the folder for a later start on the same database and keys. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The data folder of an earlier, stopped server, to start again on what it left. */
+  dataDir?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -26,9 +32,12 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts the real server (`src/main.ts`) on loopback with a fresh data folder and the demo clinic. */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<RunningServer> {
   const port = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-browser-'));
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-browser-'));
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: path.resolve(import.meta.dirname, '../..'),
@@ -61,13 +70,13 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     url,
     dataDir,
     output: () => output,
-    async stop() {
+    async stop({ keepData = false } = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
       }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -114,7 +114,7 @@ describe.skipIf(!clamdAvailable)('scanning and downloading files', () => {
     const events = await t.services.tenants
       .handle(s.clinic.tenant)
       .db.selectFrom('audit_events')
-      .select(['action', 'details'])
+      .select(['action', 'severity', 'details'])
       .where('resource_id', '=', id)
       .where('action', '=', 'file.scan')
       .execute();
@@ -122,11 +122,8 @@ describe.skipIf(!clamdAvailable)('scanning and downloading files', () => {
     expect(events).toEqual([
       {
         action: 'file.scan',
-        details: {
-          verdict: 'infected',
-          signature: 'MediConnect.Test.EICAR.UNOFFICIAL',
-          severity: 'high',
-        },
+        severity: 'high',
+        details: { verdict: 'infected', signature: 'MediConnect.Test.EICAR.UNOFFICIAL' },
       },
     ]);
   });

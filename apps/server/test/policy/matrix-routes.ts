@@ -273,6 +273,18 @@ export const ROUTES: RouteCase[] = [
     }),
   },
   {
+    route: 'GET /audit',
+    action: 'audit.read',
+    scope: 'none',
+    request: () => ({ url: '/audit?limit=5' }),
+  },
+  {
+    route: 'GET /audit/verify',
+    action: 'audit.read',
+    scope: 'none',
+    request: () => ({ url: '/audit/verify' }),
+  },
+  {
     route: 'GET /staff',
     action: 'staff.manage',
     scope: 'list',

@@ -69,6 +69,7 @@ const TABLE: Record<Action, Partial<Record<Role, Relationship>>> = {
   'portal.link': { admin: 'tenant', clerk: 'tenant' },
   'break_glass.request': { doctor: 'tenant', nurse: 'tenant' },
   'break_glass.review': { admin: 'tenant' },
+  'audit.read': { admin: 'tenant' },
 };
 const READ_UNDER_GRANT: Action[] = ['patient.read', 'clinical.read', 'care_team.read'];
 

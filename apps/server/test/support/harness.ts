@@ -37,6 +37,8 @@ export interface TestApp {
   /** Every log line the app wrote, as raw text. */
   logs: string[];
   dataDir: string;
+  /** Stops the app and closes the database but keeps the data folder (for a CLI run after it). */
+  release(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,7 +46,10 @@ export const ORIGIN = 'http://localhost:8080';
 /** Carries the log canary too: a password must never reach a log line. */
 export const PASSWORD = `correct-horse-battery-${MARKER}`;
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { onDisk?: boolean } = {},
+): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -75,9 +80,16 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const platform = await openPlatform(config, {
     holder: 'test',
     logger: createLogger('info', sink),
-    inMemoryDatabase: true,
+    inMemoryDatabase: options.onDisk !== true,
   });
   const { db, store } = platform;
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await app.close();
+    await platform.close();
+  };
   const services = createServices(platform);
   const app = await buildApp(platform, services);
   return {
@@ -89,9 +101,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     config,
     logs,
     dataDir,
+    release,
     async close() {
-      await app.close();
-      await platform.close();
+      await release();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

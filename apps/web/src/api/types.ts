@@ -215,3 +215,54 @@ export interface Medication {
   status: string;
   authoredAt: string | null;
 }
+
+export type AuditOutcome = 'success' | 'denied' | 'failure';
+
+/** One entry of the clinic's audit trail (GET /audit); fields that do not apply are null. */
+export interface AuditEvent {
+  id: string;
+  /** Position in the hash chain; later events have larger numbers. */
+  seq: number;
+  occurredAt: string;
+  /** Null for the system or an operator at the command line. */
+  actorId: string | null;
+  actorRole: string;
+  action: string;
+  outcome: AuditOutcome;
+  severity: 'info' | 'high';
+  patientId: string | null;
+  resourceType: string | null;
+  resourceId: string | null;
+  requestId: string | null;
+  clientIp: string | null;
+  reason: string | null;
+}
+
+/** The filters of GET /audit; absent means "any". `from`/`to` are UTC instants. */
+export interface AuditQuery {
+  from?: string;
+  to?: string;
+  actorId?: string;
+  patientId?: string;
+  action?: string;
+  outcome?: AuditOutcome;
+  limit: number;
+}
+
+export type AuditProblem =
+  'hash_mismatch' | 'missing_event' | 'inserted_event' | 'reordered' | 'bad_checkpoint';
+
+/** What GET /audit/verify found when it walked the hash chain. */
+export interface AuditVerification {
+  status: 'intact' | 'broken';
+  checkedEvents: number;
+  pendingEvents: number;
+  lastCheckpoint: { position: number; at: string; signatureValid: boolean } | null;
+  firstBroken: {
+    position: number;
+    seq: number | null;
+    eventId: string | null;
+    problem: AuditProblem;
+  } | null;
+  verifiedAt: string;
+}

@@ -5,7 +5,7 @@ import { Link } from '../router';
 import { useSession } from '../session';
 
 export type HeaderSection =
-  'patients' | 'settings' | 'staff' | 'breakGlass' | 'breakGlassReview' | 'myPage';
+  'patients' | 'settings' | 'staff' | 'breakGlass' | 'breakGlassReview' | 'audit' | 'myPage';
 
 function current(active: HeaderSection | null, section: HeaderSection) {
   return active === section ? { 'aria-current': 'page' as const } : {};
@@ -76,6 +76,16 @@ export function Header({ active }: { active: HeaderSection | null }) {
               {...current(active, 'breakGlassReview')}
             >
               {h.breakGlassReview}
+            </Link>
+          )}
+          {me.role === 'admin' && (
+            <Link
+              to="/audit"
+              className="app-header__link"
+              data-testid="nav-audit"
+              {...current(active, 'audit')}
+            >
+              {h.audit}
             </Link>
           )}
         </nav>

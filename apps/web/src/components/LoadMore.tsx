@@ -3,13 +3,18 @@ import { t } from '../i18n';
 import { ErrorNotice } from './Notice';
 
 /** The foot of a paged list: error, "もっと見る" or the loading line. */
-export function LoadMore<T>({ list }: { list: PagedList<T> }) {
+export function LoadMore<T>({ list, testId }: { list: PagedList<T>; testId?: string }) {
   return (
     <div className="load-more">
       {list.error && list.loaded && <ErrorNotice error={list.error} onRetry={list.loadMore} />}
       {list.loading && list.loaded && <p className="loading">{t.common.loading}</p>}
       {!list.loading && list.nextCursor !== null && (
-        <button type="button" className="button button--secondary" onClick={list.loadMore}>
+        <button
+          type="button"
+          className="button button--secondary"
+          data-testid={testId}
+          onClick={list.loadMore}
+        >
           {t.common.loadMore}
         </button>
       )}

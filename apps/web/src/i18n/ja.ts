@@ -1,4 +1,5 @@
 // Every string the UI shows. Another language is a second object of type `Messages`.
+import { jaAudit } from './ja-audit';
 
 export const ja = {
   appName: 'MediConnect',
@@ -33,6 +34,7 @@ export const ja = {
     staff: 'スタッフ管理',
     breakGlass: '緊急アクセス',
     breakGlassReview: '緊急アクセスの確認',
+    audit: '監査ログ',
     myPage: 'マイページ',
     settings: 'アカウント設定',
     logout: 'ログアウト',
@@ -499,6 +501,7 @@ export const ja = {
     empty: '緊急アクセスの記録はありません。',
     emptyUnreviewed: '未確認の緊急アクセスはありません。',
   },
+  audit: jaAudit,
   myPage: {
     title: 'マイページ',
     lead: 'ご自身の登録情報です。内容に誤りがある場合は、受付にお申し出ください。',

@@ -1,4 +1,4 @@
-import type { Database } from '../../platform/db/database.js';
+import type { Database, TenantDb } from '../../platform/db/database.js';
 import type { Role } from '../../platform/db/tables.js';
 import type { Store } from '../../platform/store/store.js';
 import { AppError } from '../../http/errors.js';
@@ -45,6 +45,8 @@ export interface AuthDeps {
   sessions: SessionService;
   mfa: MfaService;
   pending: PendingLogins;
+  /** Told which clinic wrote an audit event, so it is linked into the chain promptly. */
+  auditChainer: { notice(handle: TenantDb): void };
   guard: LoginGuard;
 }
 
@@ -414,10 +416,9 @@ export class AuthService {
     client: ClientInfo,
     event: Omit<AuditEvent, 'requestId'>,
   ): Promise<void> {
-    await recordAudit(this.deps.tenants.handle(tenant).db, {
-      ...event,
-      requestId: client.requestId,
-    });
+    const handle = this.deps.tenants.handle(tenant);
+    await recordAudit(handle.db, { ...event, requestId: client.requestId, clientIp: client.ip });
+    this.deps.auditChainer.notice(handle);
   }
 
   private async grant(

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { callerOf } from '../../http/context.js';
 import { AppError, invalid } from '../../http/errors.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
 import { verifyPassword } from './passwords.js';
 import type { SessionService } from './sessions.js';
@@ -51,10 +51,8 @@ export function sessionRoutes(
           'revoked_by_user',
         );
         await recordAudit(caller.tenant.db, {
-          actorId: caller.userId,
-          actorRole: caller.role,
+          ...actorOf(caller),
           action: 'auth.session_revoke',
-          requestId: caller.requestId,
           details: { sessionId: request.params.id },
         });
         return reply.code(204).send();
@@ -65,10 +63,8 @@ export function sessionRoutes(
       const caller = callerOf(request);
       const count = await sessions.revokeAll(caller.tenantId, caller.userId, 'revoked_by_user');
       await recordAudit(caller.tenant.db, {
-        actorId: caller.userId,
-        actorRole: caller.role,
+        ...actorOf(caller),
         action: 'auth.session_revoke_all',
-        requestId: caller.requestId,
         details: { count },
       });
       return reply.code(204).send();
@@ -106,10 +102,8 @@ export function sessionRoutes(
           caller.sessionId,
         );
         await recordAudit(caller.tenant.db, {
-          actorId: caller.userId,
-          actorRole: caller.role,
+          ...actorOf(caller),
           action: 'auth.password_change',
-          requestId: caller.requestId,
           details: { revokedSessions: count },
         });
         return reply.code(204).send();

@@ -5,7 +5,8 @@ import { AppError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
 import { requirePatientAccess, requireRole } from '../../policy/access.js';
 import { BREAK_GLASS_MINUTES } from '../../policy/policy.js';
-import { recordAudit } from '../audit/service.js';
+import type { FieldCipher } from '../../platform/keys/field-cipher.js';
+import { actorOf, recordAudit, sealReason } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
 
 /** A bound on the caller's live grants listed at once; nobody opens this many in an hour. */
@@ -27,7 +28,10 @@ export interface BreakGlassView {
  * reason, for 60 minutes of reading. Audited at high severity; every grant waits for an admin.
  */
 export class BreakGlassService {
-  constructor(private readonly accounts: AccountService) {}
+  constructor(
+    private readonly accounts: AccountService,
+    private readonly cipher: FieldCipher,
+  ) {}
 
   async open(
     caller: Caller,
@@ -37,6 +41,7 @@ export class BreakGlassService {
     await requirePatientAccess(caller.tenant.db, caller, 'break_glass.request', patientId);
     const id = crypto.randomUUID();
     const expiresAt = new Date(Date.now() + BREAK_GLASS_MINUTES * 60_000);
+    const sealed = await sealReason(this.cipher, caller.tenantId, reason.trim());
 
     await caller.tenant.transaction(async (trx) => {
       await trx
@@ -52,14 +57,15 @@ export class BreakGlassService {
         })
         .execute();
       await recordAudit(trx, {
-        actorId: caller.userId,
-        actorRole: caller.role,
+        ...actorOf(caller),
+        id: sealed.id,
         action: 'break_glass.open',
+        severity: 'high',
         patientId,
         resourceType: 'BreakGlass',
         resourceId: id,
-        requestId: caller.requestId,
-        details: { severity: 'high', reason: reason.trim(), expiresAt: expiresAt.toISOString() },
+        reason: sealed.reason,
+        details: { expiresAt: expiresAt.toISOString() },
       });
     });
     return { id, expiresAt: expiresAt.toISOString() };
@@ -145,13 +151,11 @@ export class BreakGlassService {
         .executeTakeFirst();
       if (row === undefined) throw new AppError('not_found');
       await recordAudit(trx, {
-        actorId: caller.userId,
-        actorRole: caller.role,
+        ...actorOf(caller),
         action: 'break_glass.review',
         patientId: row.patient_id,
         resourceType: 'BreakGlass',
         resourceId: id,
-        requestId: caller.requestId,
       });
     });
   }

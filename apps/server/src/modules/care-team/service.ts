@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Caller } from '../../http/context.js';
 import { AppError, invalid } from '../../http/errors.js';
 import { encounterClinicians, inCare, requirePatientAccess } from '../../policy/access.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
 
 const CLINICAL_ROLES = new Set(['doctor', 'nurse']);
@@ -80,13 +80,11 @@ export async function assignCareTeam(
       .executeTakeFirst();
     if (inserted === undefined) throw new AppError('already_exists', 'already on the care team');
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'care_team.assign',
       patientId,
       resourceType: 'CareTeam',
       resourceId: staffId,
-      requestId: caller.requestId,
     });
   });
 }
@@ -125,13 +123,11 @@ export async function endCareTeam(
         .execute();
     }
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'care_team.end',
       patientId,
       resourceType: 'CareTeam',
       resourceId: staffId,
-      requestId: caller.requestId,
     });
   });
 }

@@ -5,7 +5,7 @@ import type { Caller } from '../../http/context.js';
 import { callerOf } from '../../http/context.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
 import { requirePatientAccess } from '../../policy/access.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import { IdParams, ListQuery } from '../patients/schemas.js';
 
 const Nullable = (schema: ReturnType<typeof Type.String>) => Type.Union([schema, Type.Null()]);
@@ -149,11 +149,9 @@ async function readPage<T>(
   const rows = await load(limit, decodeCursor(query.cursor, ['time-or-empty', 'uuid']));
   const page = rows.slice(0, limit);
   await recordAudit(caller.tenant.db, {
-    actorId: caller.userId,
-    actorRole: caller.role,
+    ...actorOf(caller),
     action,
     patientId,
-    requestId: caller.requestId,
     details: { count: page.length },
   });
   const last = page[page.length - 1];

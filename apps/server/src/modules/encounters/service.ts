@@ -5,7 +5,7 @@ import type { Caller } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
 import { requirePatientAccess, requireRole } from '../../policy/access.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
 import {
   ICD10,
@@ -53,11 +53,9 @@ export class EncounterService {
         page.map((row) => [row.id, row.current_version]),
       );
       await recordAudit(trx, {
-        actorId: caller.userId,
-        actorRole: caller.role,
+        ...actorOf(caller),
         action: 'encounter.list',
         patientId,
-        requestId: caller.requestId,
         details: { count: page.length },
       });
       const last = page[page.length - 1];
@@ -101,13 +99,11 @@ export class EncounterService {
         .executeTakeFirstOrThrow();
       await insertVersion(trx, id, 1, input, { id: caller.userId, name: author }, null, now);
       await recordAudit(trx, {
-        actorId: caller.userId,
-        actorRole: caller.role,
+        ...actorOf(caller),
         action: 'encounter.create',
         patientId,
         resourceType: 'Encounter',
         resourceId: id,
-        requestId: caller.requestId,
       });
       const versions = await loadVersions(trx, [[id, 1]]);
       return toEncounter(row, versionOf(versions, id, 1));
@@ -128,13 +124,11 @@ export class EncounterService {
         .executeTakeFirstOrThrow();
       const all = await loadVersions(trx, [[encounterId, null]]);
       await recordAudit(trx, {
-        actorId: caller.userId,
-        actorRole: caller.role,
+        ...actorOf(caller),
         action: 'encounter.read',
         patientId,
         resourceType: 'Encounter',
         resourceId: encounterId,
-        requestId: caller.requestId,
       });
       const versions = all.get(encounterId) ?? [];
       return { ...toEncounter(row, versionOf(all, encounterId, row.current_version)), versions };
@@ -170,13 +164,11 @@ export class EncounterService {
         now,
       );
       await recordAudit(trx, {
-        actorId: caller.userId,
-        actorRole: caller.role,
+        ...actorOf(caller),
         action: 'encounter.amend',
         patientId,
         resourceType: 'Encounter',
         resourceId: encounterId,
-        requestId: caller.requestId,
         details: { version },
       });
       const all = await loadVersions(trx, [[encounterId, null]]);

@@ -145,10 +145,11 @@ export class ScanWorker {
         patientId: file.patient_id,
         resourceType: 'File',
         resourceId: file.id,
+        severity: verdict.status === 'clean' ? 'info' : 'high',
         details:
           verdict.status === 'clean'
             ? { verdict: 'clean' }
-            : { verdict: 'infected', signature: verdict.signature, severity: 'high' },
+            : { verdict: 'infected', signature: verdict.signature },
       });
     });
     return true;

@@ -7,7 +7,7 @@ import type { ObjectStore } from '../../platform/objects/index.js';
 import type { FilesTable } from '../../platform/db/tables.js';
 import { requirePatientAccess } from '../../policy/access.js';
 import { ruleFor } from '../../policy/policy.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import type { FileCategory, FileView } from './schemas.js';
 import type { StoredUpload } from './upload.js';
 
@@ -45,13 +45,11 @@ export async function recordUpload(
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'file.upload',
       patientId,
       resourceType: 'File',
       resourceId: id,
-      requestId: caller.requestId,
       details: { category, contentType: stored.contentType, sizeBytes: stored.sizeBytes },
     });
     return inserted;
@@ -80,13 +78,11 @@ async function reachableFile(caller: Caller, fileId: string): Promise<Selectable
 export async function getFile(caller: Caller, fileId: string): Promise<FileView> {
   const row = await reachableFile(caller, fileId);
   await recordAudit(caller.tenant.db, {
-    actorId: caller.userId,
-    actorRole: caller.role,
+    ...actorOf(caller),
     action: 'file.read',
     patientId: row.patient_id,
     resourceType: 'File',
     resourceId: row.id,
-    requestId: caller.requestId,
   });
   return view(row);
 }
@@ -118,12 +114,10 @@ export async function listFiles(
   }
   const rows = await select.execute();
   await recordAudit(caller.tenant.db, {
-    actorId: caller.userId,
-    actorRole: caller.role,
+    ...actorOf(caller),
     action: 'file.list',
     patientId,
     resourceType: 'File',
-    requestId: caller.requestId,
     details: { count: Math.min(rows.length, limit) },
   });
   const page = rows.slice(0, limit);
@@ -155,13 +149,11 @@ export async function downloadUrl(
     expiresInSeconds: DOWNLOAD_URL_SECONDS,
   });
   await recordAudit(caller.tenant.db, {
-    actorId: caller.userId,
-    actorRole: caller.role,
+    ...actorOf(caller),
     action: 'file.download_url',
     patientId: row.patient_id,
     resourceType: 'File',
     resourceId: row.id,
-    requestId: caller.requestId,
     details: { expiresAt: signed.expiresAt.toISOString() },
   });
   return { url: signed.url, expiresAt: signed.expiresAt.toISOString() };

@@ -5,7 +5,7 @@ import type { Caller } from '../../http/context.js';
 import { AppError, type FieldError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
 import { inCareOf, requirePatientAccess, requireRole } from '../../policy/access.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import { normalizeDigits, parseInsurerNumber } from './insurance.js';
 import type { Patient, PatientInput } from './schemas.js';
 
@@ -55,10 +55,8 @@ export async function listPatients(caller: Caller, query: PatientQuery) {
     const last = page[page.length - 1];
 
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'patient.list',
-      requestId: caller.requestId,
       details: { count: page.length, patientIds: page.map((row) => row.id) },
     });
     return {
@@ -90,13 +88,11 @@ export async function createPatient(caller: Caller, input: PatientInput): Promis
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'patient.create',
       patientId: id,
       resourceType: 'Patient',
       resourceId: id,
-      requestId: caller.requestId,
     });
     return toPatient(row);
   });
@@ -105,24 +101,21 @@ export async function createPatient(caller: Caller, input: PatientInput): Promis
 export async function getPatient(caller: Caller, id: string): Promise<Patient> {
   await requirePatientAccess(caller.tenant.db, caller, 'patient.read', id);
 
-  return caller.tenant.transaction(async (trx) => {
-    const row = await trx
-      .selectFrom('patients')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (row === undefined) throw new AppError('not_found');
-    await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
-      action: 'patient.read',
-      patientId: id,
-      resourceType: 'Patient',
-      resourceId: id,
-      requestId: caller.requestId,
-    });
-    return toPatient(row);
+  const row = await caller.tenant.db
+    .selectFrom('patients')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (row === undefined) throw new AppError('not_found');
+
+  await caller.auditRead({
+    ...actorOf(caller),
+    action: 'patient.read',
+    patientId: id,
+    resourceType: 'Patient',
+    resourceId: id,
   });
+  return toPatient(row);
 }
 
 /** Optimistic concurrency: the write names the version it read; a stale one gets 409. */
@@ -150,13 +143,11 @@ export async function updatePatient(
       .executeTakeFirst();
     if (row === undefined) throw new AppError('version_conflict');
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'patient.update',
       patientId: id,
       resourceType: 'Patient',
       resourceId: id,
-      requestId: caller.requestId,
       details: { version: row.version },
     });
     return toPatient(row);

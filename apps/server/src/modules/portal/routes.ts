@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { callerOf } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
 import { requirePatientAccess } from '../../policy/access.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import { IdParams } from '../patients/schemas.js';
 import type { AccountService } from '../staff/service.js';
 import type { TenantService } from '../tenants/service.js';
@@ -56,13 +56,11 @@ export function portalRoutes(
           password: request.body.temporaryPassword,
         });
         await recordAudit(caller.tenant.db, {
-          actorId: caller.userId,
-          actorRole: caller.role,
+          ...actorOf(caller),
           action: 'portal.link',
           patientId,
           resourceType: 'PortalAccount',
           resourceId: account.id,
-          requestId: caller.requestId,
         });
         return reply.code(201).send({ accountId: account.id, email: account.email });
       },

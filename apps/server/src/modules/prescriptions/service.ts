@@ -12,7 +12,7 @@ import type {
 } from '../../platform/db/tables.js';
 import { requirePatientAccess, requireRole } from '../../policy/access.js';
 import { ruleFor } from '../../policy/policy.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
 import type { TenantService } from '../tenants/service.js';
 import { renderPrescriptionPdf, type PrescriptionSheet } from './pdf.js';
@@ -80,13 +80,11 @@ export async function issuePrescription(
       await trx.insertInto('prescriptions').values(row).execute();
       await trx.insertInto('prescription_lines').values(lines).execute();
       await recordAudit(trx, {
-        actorId: caller.userId,
-        actorRole: caller.role,
+        ...actorOf(caller),
         action: 'prescription.issue',
         patientId: input.patientId,
         resourceType: 'MedicationRequest',
         resourceId: id,
-        requestId: caller.requestId,
         details: { lines: lines.length },
       });
     });
@@ -110,13 +108,11 @@ async function readPrescription(
   const lines = await linesOf(caller.tenant.db, [id]);
   if (action === 'prescription.read') {
     await recordAudit(caller.tenant.db, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action,
       patientId: row.patient_id,
       resourceType: 'MedicationRequest',
       resourceId: id,
-      requestId: caller.requestId,
     });
   }
   return view(row, lines.get(id) ?? []);
@@ -153,12 +149,10 @@ export async function listPrescriptions(
     page.map((r) => r.id),
   );
   await recordAudit(caller.tenant.db, {
-    actorId: caller.userId,
-    actorRole: caller.role,
+    ...actorOf(caller),
     action: 'prescription.list',
     patientId,
     resourceType: 'MedicationRequest',
-    requestId: caller.requestId,
     details: { count: page.length },
   });
   const last = page.at(-1);
@@ -194,13 +188,11 @@ export async function cancelPrescription(
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) throw new AppError('prescription_cancelled');
     await recordAudit(trx, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action: 'prescription.cancel',
       patientId: row.patient_id,
       resourceType: 'MedicationRequest',
       resourceId: id,
-      requestId: caller.requestId,
     });
   });
   return readPrescription(caller, id, 'prescription.issue');
@@ -221,13 +213,11 @@ export async function prescriptionPdfUrl(
     expiresInSeconds: PDF_URL_SECONDS,
   });
   await recordAudit(caller.tenant.db, {
-    actorId: caller.userId,
-    actorRole: caller.role,
+    ...actorOf(caller),
     action: 'prescription.pdf_url',
     patientId: row.patient_id,
     resourceType: 'MedicationRequest',
     resourceId: id,
-    requestId: caller.requestId,
     details: { expiresAt: signed.expiresAt.toISOString() },
   });
   return { url: signed.url, expiresAt: signed.expiresAt.toISOString() };

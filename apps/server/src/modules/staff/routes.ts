@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { callerOf, type Caller } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
 import { requireRole } from '../../policy/access.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
 import { accountKey, type LoginGuard } from '../auth/login-guard.js';
 import type { MfaService } from '../auth/mfa-service.js';
 import type { SessionService } from '../auth/sessions.js';
@@ -72,12 +72,10 @@ export function staffRoutes({
     details: Record<string, unknown> = {},
   ) =>
     recordAudit(caller.tenant.db, {
-      actorId: caller.userId,
-      actorRole: caller.role,
+      ...actorOf(caller),
       action,
       resourceType: 'Staff',
       resourceId: account.id,
-      requestId: caller.requestId,
       details,
     });
 

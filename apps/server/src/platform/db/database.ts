@@ -10,6 +10,7 @@ import { PGliteDialect } from './pglite-dialect.js';
 import { postgresPoolConfig } from './postgres-tls.js';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
 import { TenantGuardPlugin } from './tenant-guard.js';
+import { grantAppRole } from './app-role.js';
 import type { ControlDatabase, TenantDatabase } from './tables.js';
 
 export const CONTROL_SCHEMA = 'mc_control';
@@ -41,6 +42,10 @@ export interface DatabaseOptions {
   holder: string;
   /** Embedded only: keep everything in memory (tests). */
   inMemory?: boolean;
+  /** PostgreSQL only: the application's role, granted read and append on the audit tables. */
+  appRole?: string | null;
+  /** PostgreSQL only: connections in this instance's pool. */
+  poolSize?: number;
 }
 
 // Dates stay 'YYYY-MM-DD' strings and int8 stays a string in both dialects, so rows look alike.
@@ -51,10 +56,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.databaseUrl !== null) {
     const pool = new pg.Pool({
       ...postgresPoolConfig(options.databaseUrl, options.databaseCaFile ?? null),
-      max: 10,
+      // Every audited request commits a write (its audit event) and holds a connection for
+      // that commit: too small a pool, not the database, then caps throughput.
+      max: options.poolSize ?? 20,
       types: { getTypeParser: keepDatesAndInt8AsText as typeof pg.types.getTypeParser },
     });
-    return build('postgres', new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }), null);
+    const root = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    return build('postgres', root, null, options.appRole ?? null);
   }
 
   let lock: DataDirLock | null = null;
@@ -68,7 +76,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pglite = await PGlite.create(dataPath, {
       parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: (value: string) => value },
     });
-    return build('pglite', new Kysely<unknown>({ dialect: new PGliteDialect(pglite) }), lock);
+    // PGlite has one user and no roles to grant: its wall is the append-only trigger.
+    return build('pglite', new Kysely<unknown>({ dialect: new PGliteDialect(pglite) }), lock, null);
   } catch (error) {
     lock?.release();
     throw error;
@@ -83,7 +92,12 @@ function keepDatesAndInt8AsText(oid: number): (value: string) => unknown {
   return pg.types.getTypeParser(builtin, 'text') as (value: string) => unknown;
 }
 
-function build(kind: Database['kind'], root: Kysely<unknown>, lock: DataDirLock | null): Database {
+function build(
+  kind: Database['kind'],
+  root: Kysely<unknown>,
+  lock: DataDirLock | null,
+  appRole: string | null,
+): Database {
   const control = (root as Kysely<ControlDatabase>).withSchema(CONTROL_SCHEMA);
   return {
     kind,
@@ -103,7 +117,11 @@ function build(kind: Database['kind'], root: Kysely<unknown>, lock: DataDirLock 
     async migrateControl() {
       await migrateSchema(root, CONTROL_SCHEMA, controlMigrations);
     },
-    migrateTenant: (schema) => migrateSchema(root, schema, tenantMigrations),
+    async migrateTenant(schema) {
+      const applied = await migrateSchema(root, schema, tenantMigrations);
+      if (appRole !== null) await grantAppRole(root, schema, appRole);
+      return applied;
+    },
     async ping() {
       await sql`select 1`.execute(root);
     },

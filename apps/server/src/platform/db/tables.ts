@@ -231,6 +231,33 @@ export interface AuditEventsTable {
   resource_id: string | null;
   request_id: string | null;
   details: Json<Record<string, unknown>>;
+  /** Assigned from a sequence on insert: the order in which the chainer links events. */
+  seq: Generated<string>;
+  severity: Generated<'info' | 'high'>;
+  client_ip: string | null;
+  /** Free text given by the actor (break-the-glass), encrypted with the tenant's data key. */
+  reason: string | null;
+}
+
+/**
+ * The hash chain, one row per sequence number: an event, or a gap (a number taken by a
+ * transaction that rolled back) when `event_id` is null. Insert-only, like the events.
+ */
+export interface AuditChainTable {
+  position: string;
+  seq: string;
+  event_id: string | null;
+  prev_hash: string;
+  hash: string;
+  chained_at: DefaultTimestamp;
+}
+
+/** The chain head at some position, signed (compact JWS, ES256) with the platform signing key. */
+export interface AuditCheckpointsTable {
+  position: string;
+  hash: string;
+  signed_at: Timestamp;
+  jws: string;
 }
 
 /** Emergency read access outside the care team (SPEC §4): 60 minutes, reviewed by an admin. */
@@ -311,5 +338,7 @@ export interface TenantDatabase {
   files: FilesTable;
   prescriptions: PrescriptionsTable;
   prescription_lines: PrescriptionLinesTable;
+  audit_chain: AuditChainTable;
+  audit_checkpoints: AuditCheckpointsTable;
   break_glass: BreakGlassTable;
 }

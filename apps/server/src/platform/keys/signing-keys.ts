@@ -14,17 +14,25 @@ export interface SigningKeys {
   /** Public key by kid; an unknown kid makes the set re-read its file once (rotation elsewhere). */
   publicKey(kid: string): Promise<CryptoKey | undefined>;
   jwks(): Promise<{ keys: JWK[] }>;
+  /**
+   * Public key by kid, including keys retired from token signing. Only for signatures meant to
+   * outlive tokens (signed audit checkpoints): never use it to accept an access token.
+   */
+  archivedPublicKey(kid: string): Promise<CryptoKey | undefined>;
 }
 
 type StoredKey = JWK & { kid: string; created?: string };
 interface KeyFile {
   keys: StoredKey[];
+  /** Public parts of keys dropped by rotation: audit checkpoints they signed stay verifiable. */
+  retired?: JWK[];
 }
 
 interface Loaded {
   mtimeMs: number;
   current: { kid: string; privateKey: CryptoKey };
   publicKeys: Map<string, CryptoKey>;
+  retiredKeys: Map<string, CryptoKey>;
   jwks: JWK[];
 }
 
@@ -72,6 +80,10 @@ export async function loadSigningKeys(file: string | null, dataDir: string): Pro
     async jwks() {
       return { keys: (await refresh()).jwks };
     },
+    async archivedPublicKey(kid) {
+      const fresh = await refresh();
+      return fresh.publicKeys.get(kid) ?? fresh.retiredKeys.get(kid);
+    },
   };
 }
 
@@ -96,8 +108,16 @@ async function read(keyPath: string): Promise<Loaded> {
     publicKeys.set(jwk.kid, (await importJWK(publicJwk, SIGNING_ALG)) as CryptoKey);
     jwks.push(publicJwk);
   }
+  const retiredKeys = new Map<string, CryptoKey>();
+  for (const jwk of keyFile.retired ?? []) {
+    if (typeof jwk.kid !== 'string') continue;
+    retiredKeys.set(
+      jwk.kid,
+      (await importJWK({ ...jwk, alg: SIGNING_ALG }, SIGNING_ALG)) as CryptoKey,
+    );
+  }
   const privateKey = (await importJWK({ ...newest, alg: SIGNING_ALG }, SIGNING_ALG)) as CryptoKey;
-  return { mtimeMs, current: { kid: newest.kid, privateKey }, publicKeys, jwks };
+  return { mtimeMs, current: { kid: newest.kid, privateKey }, publicKeys, retiredKeys, jwks };
 }
 
 export async function newSigningJwk(): Promise<StoredKey & { created: string }> {
@@ -108,7 +128,8 @@ export async function newSigningJwk(): Promise<StoredKey & { created: string }> 
 
 /**
  * Appends a new signing key. Keys replaced more than the longest token lifetime ago are dropped:
- * no live token can still need them. The file is replaced atomically.
+ * no live token can still need them. Their public parts move to `retired`, which verifies old
+ * audit checkpoints and nothing else. The file is replaced atomically.
  */
 export async function rotateSigningKeys(
   keyPath: string,
@@ -122,7 +143,13 @@ export async function rotateSigningKeys(
     const replacedAt = Date.parse(successor.created ?? '');
     return Number.isNaN(replacedAt) || now - replacedAt < RETIRED_KEY_GRACE_MS;
   });
-  const next: KeyFile = { keys: [...kept, fresh] };
+  const dropped = keyFile.keys
+    .filter((key) => !kept.includes(key))
+    .map(({ kty, crv, x, y, kid }) => ({ kty, crv, x, y, kid }));
+  const next: KeyFile = {
+    keys: [...kept, fresh],
+    retired: [...(keyFile.retired ?? []), ...dropped],
+  };
   const temporary = `${keyPath}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, JSON.stringify(next, null, 2), { mode: 0o600 });
   fs.renameSync(temporary, keyPath);

@@ -175,6 +175,60 @@ export const tenantMigrations: Migration[] = [
     ],
   },
   {
+    version: 4,
+    name: 'tamper-evident audit trail: sequence, hash chain, signed checkpoints, append-only',
+    // Requests only insert (a sequence number, no lock). A background chainer links events in
+    // sequence order into audit_chain, so no request waits on the chain. The trigger refuses
+    // UPDATE, DELETE and TRUNCATE on all three tables, even for the table owner, unless the
+    // owner first disables it, which verify then catches through the hashes.
+    // See apps/server/src/modules/audit/README.md.
+    statements: (s) => [
+      `create sequence ${s}.audit_seq`,
+      `alter table ${s}.audit_events
+        add column seq bigint not null default nextval('${s}.audit_seq'),
+        add column severity text not null default 'info' check (severity in ('info', 'high')),
+        add column client_ip text,
+        add column reason text`,
+      `alter sequence ${s}.audit_seq owned by ${s}.audit_events.seq`,
+      // Event time is the moment of recording, not the start of the caller's transaction: the
+      // chainer's gap rule reasons about when a sequence number was taken.
+      `alter table ${s}.audit_events alter column occurred_at set default clock_timestamp()`,
+      // The log is read newest first by sequence; the time index of v1 no longer serves, and
+      // every index is paid for on each audited request.
+      `create unique index audit_events_seq_idx on ${s}.audit_events (seq)`,
+      `drop index ${s}.audit_events_time_idx`,
+      `create index audit_events_actor_idx on ${s}.audit_events (actor_id, seq desc)`,
+      // One row per sequence number from 1, so position and seq go together; verify checks
+      // that they do rather than an index.
+      `create table ${s}.audit_chain (
+        position bigint primary key,
+        seq bigint not null,
+        event_id uuid,
+        prev_hash text not null,
+        hash text not null,
+        chained_at timestamptz not null default now()
+      )`,
+      `create table ${s}.audit_checkpoints (
+        position bigint primary key,
+        hash text not null,
+        signed_at timestamptz not null,
+        jws text not null
+      )`,
+      `create function ${s}.audit_append_only() returns trigger language plpgsql as $$
+        begin
+          raise exception 'the audit trail is append-only (% on %)', tg_op, tg_table_name
+            using errcode = 'insufficient_privilege';
+        end $$`,
+      ...['audit_events', 'audit_chain', 'audit_checkpoints'].flatMap((table) => [
+        `create trigger ${table}_append_only before update or delete on ${s}.${table}
+          for each row execute function ${s}.audit_append_only()`,
+        `create trigger ${table}_no_truncate before truncate on ${s}.${table}
+          for each statement execute function ${s}.audit_append_only()`,
+        `revoke update, delete, truncate on ${s}.${table} from public`,
+      ]),
+    ],
+  },
+  {
     version: 7,
     name: 'uploaded files and their virus-scan state',
     // A file is quarantined until clamd calls it clean; next_scan_at drives the retrying scan
