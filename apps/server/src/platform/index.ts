@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { ConfigError, type Config } from '../config/config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { FieldCipher } from './keys/field-cipher.js';
 import { LocalKeyProvider, type KeyProvider } from './keys/key-provider.js';
 import { loadSigningKeys, type SigningKeys } from './keys/signing-keys.js';
 import { openStore } from './store/index.js';
@@ -12,6 +13,8 @@ export interface Platform {
   store: Store;
   keys: SigningKeys;
   keyProvider: KeyProvider;
+  /** Field encryption under per-tenant data keys; one per process, so its key cache is too. */
+  cipher: FieldCipher;
   logger: FastifyBaseLogger;
   close(): Promise<void>;
 }
@@ -38,6 +41,7 @@ export async function openPlatform(
       store,
       keys,
       keyProvider,
+      cipher: new FieldCipher(db.control, keyProvider),
       logger: options.logger,
       async close() {
         await store.close();

@@ -40,7 +40,7 @@ export class BreakGlassService {
           id,
           patient_id: patientId,
           staff_id: caller.userId,
-          reason: reason.trim(),
+          ...(await caller.tenant.fields.seal('break_glass', id, { reason: reason.trim() })),
           expires_at: expiresAt,
           reviewed_by: null,
           reviewed_at: null,
@@ -68,7 +68,7 @@ export class BreakGlassService {
       .orderBy('started_at', 'desc')
       .limit(200);
     if (unreviewedOnly) select = select.where('reviewed_at', 'is', null);
-    const rows = await select.execute();
+    const rows = await caller.tenant.fields.openAll('break_glass', await select.execute());
     const staff = await this.accounts.displayNames(caller.tenantId, [
       ...new Set(rows.map((row) => row.staff_id)),
     ]);

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { TenantDatabase } from '../../platform/db/tables.js';
+import type { TenantFields } from '../../platform/keys/tenant-fields.js';
 import type { RefDraft } from './elements.js';
 import { EncounterVersions } from './encounter-versions.js';
 import { contentHash } from './json.js';
@@ -30,9 +31,13 @@ export class FileImport {
   private readonly practitionerNames = new Map<string, string>();
   private readonly encounterPatients = new Map<string, string>();
 
-  constructor(readonly trx: Kysely<TenantDatabase>) {
+  constructor(
+    readonly trx: Kysely<TenantDatabase>,
+    /** Every encrypted column is sealed through it before a write, opened after a read. */
+    readonly fields: TenantFields,
+  ) {
     this.db = trx;
-    this.versions = new EncounterVersions(this.db, this.now);
+    this.versions = new EncounterVersions(this.db, fields, this.now);
   }
 
   /** The local id behind a reference; a missing target skips the resource (or waits for it). */
