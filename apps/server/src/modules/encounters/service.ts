@@ -101,7 +101,16 @@ export class EncounterService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await insertVersion(trx, caller.tenant.fields, id, 1, input, { id: caller.userId, name: author }, null, now);
+      await insertVersion(
+        trx,
+        caller.tenant.fields,
+        id,
+        1,
+        input,
+        { id: caller.userId, name: author },
+        null,
+        now,
+      );
       await recordAudit(trx, {
         actorId: caller.userId,
         actorRole: caller.role,

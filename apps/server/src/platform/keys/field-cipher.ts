@@ -79,7 +79,10 @@ export class FieldCipher {
       keys.set(
         row.version,
         known ??
-          (await this.provider.unwrap({ wrapped: Buffer.from(row.wrapped_key), kekId: row.kek_id })),
+          (await this.provider.unwrap({
+            wrapped: Buffer.from(row.wrapped_key),
+            kekId: row.kek_id,
+          })),
       );
     }
     const newest = Math.max(...keys.keys());
