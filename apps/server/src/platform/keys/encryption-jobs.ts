@@ -28,8 +28,12 @@ export async function encryptLegacyPlaintext(
   db: Database,
   rotation: DataKeyRotation,
   logger: FastifyBaseLogger,
+  /** Only these tenants (default: all, which start-up has just migrated). */
+  only?: string[],
 ): Promise<void> {
-  const tenants = await db.control.selectFrom('tenants').select(['id', 'schema_name']).execute();
+  let select = db.control.selectFrom('tenants').select(['id', 'schema_name']);
+  if (only !== undefined) select = select.where('id', 'in', only);
+  const tenants = await select.execute();
   for (const row of tenants) {
     const tenant: RotationTenant = { id: row.id, schemaName: row.schema_name };
     const handle = db.forTenant(tenant.id, tenant.schemaName);
