@@ -5,6 +5,7 @@ import { createLogger } from './http/logging.js';
 import { DataDirBusyError } from './platform/db/data-dir-lock.js';
 import { openPlatform } from './platform/index.js';
 import {
+  clinicsWithLegacyPlaintext,
   encryptLegacyPlaintext,
   openRotation,
   startRotationWorker,
@@ -18,7 +19,13 @@ async function main(): Promise<void> {
   await services.tenants.migrateAll();
   // Short pauses between batches leave the (embedded, single-connection) database to requests.
   const rotation = openRotation(platform.db, platform.cipher, 'server', 20);
-  await encryptLegacyPlaintext(platform.db, rotation, logger);
+  if (config.legacyEncryption === 'start') {
+    await encryptLegacyPlaintext(platform.db, rotation, logger);
+  } else {
+    const clinics = await clinicsWithLegacyPlaintext(platform.db);
+    if (clinics > 0)
+      logger.warn({ clinics }, 'plaintext from before field encryption: run keys encrypt-legacy');
+  }
   if (config.demoSeed) await seedDemoClinic(services, config);
 
   const app = await buildApp(platform, services);

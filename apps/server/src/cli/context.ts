@@ -27,7 +27,8 @@ export async function openCli(): Promise<CliContext> {
     await services.tenants.migrateAll();
     const rotation = openRotation(platform.db, platform.cipher, 'cli');
     // Commands read and write encrypted fields: plaintext from before is encrypted first.
-    await encryptLegacyPlaintext(platform.db, rotation, platform.logger);
+    if (config.legacyEncryption === 'start')
+      await encryptLegacyPlaintext(platform.db, rotation, platform.logger);
     return {
       config,
       db: platform.db,

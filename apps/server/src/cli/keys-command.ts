@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { AppError } from '../http/errors.js';
 import { rewrapAll, kekIdsInUse } from '../platform/keys/kek-rotation.js';
+import {
+  clinicsWithLegacyPlaintext,
+  encryptLegacyPlaintext,
+} from '../platform/keys/encryption-jobs.js';
 import { LocalKeyProvider } from '../platform/keys/key-provider.js';
 import type { RotationReport } from '../platform/keys/rotation.js';
 import type { CliContext } from './context.js';
@@ -25,6 +29,24 @@ export function registerKeyCommands(keys: Command): void {
     )
     .action((options: { tenant: string; maxBatches?: string }) =>
       withCli((cli) => rotateDek(cli, options)),
+    );
+
+  keys
+    .command('encrypt-legacy')
+    .description(
+      'encrypts plaintext stored before field encryption (see MEDICONNECT_LEGACY_ENCRYPTION)',
+    )
+    .action(() =>
+      withCli(async ({ platform, rotation }) => {
+        await encryptLegacyPlaintext(platform.db, rotation, platform.logger);
+        const left = await clinicsWithLegacyPlaintext(platform.db);
+        say(
+          left === 0
+            ? 'no plaintext left'
+            : `${left} clinic(s) still hold plaintext: their keys could not be opened`,
+        );
+        return left === 0 ? 0 : 1;
+      }),
     );
 
   keys

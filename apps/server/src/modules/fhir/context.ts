@@ -3,7 +3,7 @@ import type { TenantDatabase } from '../../platform/db/tables.js';
 import type { TenantFields } from '../../platform/keys/tenant-fields.js';
 import type { RefDraft } from './elements.js';
 import { EncounterVersions } from './encounter-versions.js';
-import { contentHash } from './json.js';
+import { canonicalJson, contentHash } from './json.js';
 import { Pending, Skipped, TAKEN, UNCHANGED, UPDATED, type Outcome } from './outcome.js';
 import { identifierKey, keyString, referenceKey, type RefKey } from './references.js';
 import type { ImportDb } from './tables.js';
@@ -67,7 +67,8 @@ export class FileImport {
       update(localId: string): Promise<Outcome>;
     },
   ): Promise<{ outcome: Outcome; localId: string }> {
-    const hash = contentHash(content);
+    const canonical = canonicalJson(content);
+    const hash = await this.fields.digest('fhir.content', canonical);
     const found = await this.lookup(keys);
     if (found === null) {
       const localId = await write.insert();
@@ -75,9 +76,10 @@ export class FileImport {
       return { outcome: TAKEN, localId };
     }
     this.remember(keys, found.localId);
-    if (found.hash === hash) {
+    // Imports from before field encryption stored an unkeyed hash: still the same content.
+    if (found.hash === hash || found.hash === contentHash(content)) {
       // Met under another key (a conditional reference's identifier): keep every key from now on.
-      if (!found.byFirstKey) await this.record(keys, found.localId, hash);
+      if (!found.byFirstKey || found.hash !== hash) await this.record(keys, found.localId, hash);
       return { outcome: UNCHANGED, localId: found.localId };
     }
     const outcome = await write.update(found.localId);

@@ -39,15 +39,34 @@ export async function encryptLegacyPlaintext(
     const handle = db.forTenant(tenant.id, tenant.schemaName);
     const marker = await handle.db.selectFrom('encryption_backfill').select('marked_at').execute();
     if (marker.length === 0) continue;
-    const job = await rotation.job(tenant.id);
-    if (job?.finished_at !== null || job.reason !== 'legacy') await rotation.enqueueLegacy(tenant);
-    const report = await rotation.runToEnd(tenant);
-    logger.info(
-      { tenantId: tenant.id, converted: report.converted, failed: report.failed },
-      'legacy plaintext encrypted',
-    );
-    await handle.db.deleteFrom('encryption_backfill').execute();
+    try {
+      const job = await rotation.job(tenant.id);
+      if (job?.finished_at !== null || job.reason !== 'legacy')
+        await rotation.enqueueLegacy(tenant);
+      const report = await rotation.runToEnd(tenant);
+      logger.info(
+        { tenantId: tenant.id, converted: report.converted, failed: report.failed },
+        'legacy plaintext encrypted',
+      );
+      await handle.db.deleteFrom('encryption_backfill').execute();
+    } catch (error) {
+      // One clinic whose keys cannot be opened must not keep the others from starting; its
+      // plaintext stays unreadable (500) and the next start tries again.
+      logger.error({ tenantId: tenant.id, err: error }, 'legacy plaintext could not be encrypted');
+    }
   }
+}
+
+/** Clinics still marked as holding plaintext from before field encryption. */
+export async function clinicsWithLegacyPlaintext(db: Database): Promise<number> {
+  let count = 0;
+  const tenants = await db.control.selectFrom('tenants').select(['id', 'schema_name']).execute();
+  for (const row of tenants) {
+    const handle = db.forTenant(row.id, row.schema_name);
+    const marker = await handle.db.selectFrom('encryption_backfill').select('marked_at').execute();
+    if (marker.length > 0) count += 1;
+  }
+  return count;
 }
 
 /**

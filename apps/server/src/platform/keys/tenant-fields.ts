@@ -68,6 +68,15 @@ export class TenantFields {
   }
 
   /**
+   * A keyed digest (HMAC under the index key) for change detection: a plain hash of a mapped
+   * row would let anyone with the database test guesses of the encrypted values in it.
+   */
+  async digest(purpose: string, text: string): Promise<string> {
+    const ring = this.ring ?? (await this.cipher.keyRing(this.tenantId));
+    return ring.blindIndex(purpose, text);
+  }
+
+  /**
    * A ring with the key `stored` names. A version newer than the preloaded ring (a rotation
    * that started meanwhile) is looked for in memory, then in the database where that is safe.
    */
