@@ -70,6 +70,7 @@ const nurseId = (
   await platform.db.control
     .selectFrom('users')
     .select('id')
+    .where('tenant_id', '=', tenant.id)
     .where('email', '=', 'nurse@bench.example')
     .executeTakeFirstOrThrow()
 ).id;
