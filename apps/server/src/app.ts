@@ -8,8 +8,8 @@ import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
-import { FieldCipher } from './platform/keys/field-cipher.js';
 import type { Platform } from './platform/index.js';
+import type { FieldCipher } from './platform/keys/field-cipher.js';
 import { LocalObjectStore } from './platform/objects/index.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { AppError } from './http/errors.js';
@@ -59,11 +59,11 @@ export interface Services {
 
 export function createServices(platform: Platform): Services {
   const { config, db, store } = platform;
-  const tenants = new TenantService(db);
+  const tenants = new TenantService(db, platform.cipher);
   const accounts = new AccountService(db);
   const tokens = new TokenService(platform.keys, config.publicUrl, config.accessTokenMinutes * 60);
   const sessions = new SessionService(db, store, config.sessions, tokens.lifetimeSeconds);
-  const cipher = new FieldCipher(db.control, platform.keyProvider);
+  const cipher = platform.cipher;
   const mfa = new MfaService(db, cipher);
   const auditChainer = new AuditChainer(
     tenants,

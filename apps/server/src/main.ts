@@ -4,6 +4,12 @@ import { seedDemoClinic } from './demo/seed.js';
 import { createLogger } from './http/logging.js';
 import { DataDirBusyError } from './platform/db/data-dir-lock.js';
 import { openPlatform } from './platform/index.js';
+import {
+  clinicsWithLegacyPlaintext,
+  encryptLegacyPlaintext,
+  openRotation,
+  startRotationWorker,
+} from './platform/keys/encryption-jobs.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -11,14 +17,25 @@ async function main(): Promise<void> {
   const platform = await openPlatform(config, { holder: 'the MediConnect server', logger });
   const services = createServices(platform);
   await services.tenants.migrateAll();
+  // Short pauses between batches leave the (embedded, single-connection) database to requests.
+  const rotation = openRotation(platform.db, platform.cipher, 'server', 20);
+  if (config.legacyEncryption === 'start') {
+    await encryptLegacyPlaintext(platform.db, rotation, logger);
+  } else {
+    const clinics = await clinicsWithLegacyPlaintext(platform.db);
+    if (clinics > 0)
+      logger.warn({ clinics }, 'plaintext from before field encryption: run keys encrypt-legacy');
+  }
   if (config.demoSeed) await seedDemoClinic(services, config);
 
   const app = await buildApp(platform, services);
+  const worker = startRotationWorker(rotation, logger);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    await worker.stop();
     await app.close();
     await platform.close();
     process.exit(0);

@@ -3,12 +3,15 @@ import { loadConfig, type Config } from '../config/config.js';
 import { createLogger } from '../http/logging.js';
 import type { Database } from '../platform/db/database.js';
 import { openPlatform, type Platform } from '../platform/index.js';
+import { encryptLegacyPlaintext, openRotation } from '../platform/keys/encryption-jobs.js';
+import type { DataKeyRotation } from '../platform/keys/rotation.js';
 
 export interface CliContext {
   config: Config;
   db: Database;
   platform: Platform;
   services: Services;
+  rotation: DataKeyRotation;
   close(): Promise<void>;
 }
 
@@ -22,7 +25,18 @@ export async function openCli(options: { migrateAll?: boolean } = {}): Promise<C
   try {
     const services = createServices(platform);
     if (options.migrateAll !== false) await services.tenants.migrateAll();
-    return { config, db: platform.db, platform, services, close: () => platform.close() };
+    const rotation = openRotation(platform.db, platform.cipher, 'cli');
+    // Commands read and write encrypted fields: plaintext from before is encrypted first.
+    if (config.legacyEncryption === 'start' && options.migrateAll !== false)
+      await encryptLegacyPlaintext(platform.db, rotation, platform.logger);
+    return {
+      config,
+      db: platform.db,
+      platform,
+      services,
+      rotation,
+      close: () => platform.close(),
+    };
   } catch (error) {
     await platform.close();
     throw error;

@@ -1,39 +1,16 @@
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
 import { rotateSigningKeys, signingKeysPath } from '../platform/keys/signing-keys.js';
 import { AppError } from '../http/errors.js';
-import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
 import type { Role } from '../platform/db/tables.js';
-import { openCli, type CliContext } from './context.js';
 import { registerAuditCommand } from './audit-command.js';
 import { registerImportCommand } from './import-command.js';
+import { registerKeyCommands } from './keys-command.js';
+import { withCli } from './with-cli.js';
 import { readSecret } from './read-secret.js';
-import { complain, say } from './output.js';
+import { say } from './output.js';
 
 const program = new Command('mediconnect').description('MediConnect operator commands');
-
-/** Runs a command with the database open, and turns known failures into one clear line. */
-export async function withCli(
-  work: (cli: CliContext) => Promise<number | undefined>,
-): Promise<void> {
-  let cli: CliContext | null = null;
-  try {
-    cli = await openCli();
-    process.exitCode = (await work(cli)) ?? 0;
-  } catch (error) {
-    process.exitCode = 1;
-    if (error instanceof ConfigError || error instanceof DataDirBusyError) {
-      complain(`mediconnect: ${error.message}`);
-    } else if (error instanceof AppError) {
-      const fields = (error.fields ?? []).map((f) => ` ${f.path} ${f.message}`).join(';');
-      complain(`mediconnect: ${error.message}${fields}`);
-    } else {
-      complain(`mediconnect: failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  } finally {
-    await cli?.close();
-  }
-}
 
 const tenant = program.command('tenant').description('clinics (tenants)');
 tenant
@@ -113,9 +90,8 @@ program
       }),
   );
 
-program
-  .command('keys')
-  .description('signing keys')
+const keys = program.command('keys').description('signing keys, key-encryption keys, data keys');
+keys
   .command('rotate')
   .description(
     'adds a new access-token signing key; older keys keep verifying until their tokens expire',
@@ -129,5 +105,6 @@ program
 
 registerImportCommand(program);
 registerAuditCommand(program);
+registerKeyCommands(keys);
 
 await program.parseAsync(process.argv);

@@ -28,6 +28,9 @@ export interface Config {
   kms: KmsConfig | null;
   /** HTTPS for the API itself; null = plain HTTP (TLS ends at a proxy or load balancer). */
   tls: { certFile: string; keyFile: string } | null;
+  /** `start`: plaintext from before field encryption is encrypted at start; `command`: by
+   *  `keys encrypt-legacy` (until then those values answer 500, never plaintext). */
+  legacyEncryption: 'start' | 'command';
   /** Path to a JWK set of private signing keys; null = generated into the data folder (dev only). */
   signingKeysFile: string | null;
   accessTokenMinutes: number;
@@ -174,6 +177,10 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('MEDICONNECT_KEY_PROVIDER must be local or aws-kms');
   }
   const kms = keyProvider === 'aws-kms' ? kmsConfig(read, problems) : null;
+  const legacyEncryption = read('MEDICONNECT_LEGACY_ENCRYPTION') ?? 'start';
+  if (legacyEncryption !== 'start' && legacyEncryption !== 'command') {
+    problems.push('MEDICONNECT_LEGACY_ENCRYPTION must be start or command');
+  }
   const logLevel = read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'silent'].includes(logLevel)) {
     problems.push('LOG_LEVEL must be one of fatal, error, warn, info, debug, silent');
@@ -201,6 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
     files: readFilesConfig(read, problems),
     kms,
     tls,
+    legacyEncryption: legacyEncryption as Config['legacyEncryption'],
     signingKeysFile: read('MEDICONNECT_SIGNING_KEYS_FILE') ?? null,
     accessTokenMinutes: integer(
       read('MEDICONNECT_ACCESS_TOKEN_MINUTES'),

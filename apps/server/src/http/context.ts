@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import type { TenantDb } from '../platform/db/database.js';
 import type { Role } from '../platform/db/tables.js';
 import type { AuditEvent } from '../modules/audit/service.js';
+import type { TenantHandle } from '../platform/keys/tenant-fields.js';
 import { AppError } from './errors.js';
 
 /** The verified caller of a request: everything comes from the access token, nothing from input. */
@@ -21,7 +21,7 @@ export interface Principal {
 }
 
 export interface Caller extends Principal {
-  tenant: TenantDb;
+  tenant: TenantHandle;
   requestId: string;
   /** The client's address (X-Forwarded-For only from trusted proxies): recorded in audit events. */
   clientIp: string;

@@ -32,6 +32,11 @@ export const LOG_FIELDS: ReadonlySet<string> = new Set([
   'scanner',
   // An error code from the registry or a constant of ours: never a value from a request.
   'code',
+  // Key jobs: counts and versions, never a value.
+  'keyVersion',
+  'converted',
+  'failed',
+  'clinics',
 ]);
 
 /** The fields serializeError keeps. */

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
 import { AwsKmsKeyProvider } from './keys/aws-kms-key-provider.js';
 import { openDatabase, type Database } from './db/database.js';
+import { FieldCipher } from './keys/field-cipher.js';
 import { LocalKeyProvider, type KeyProvider } from './keys/key-provider.js';
 import { openObjectStore, type ObjectStore } from './objects/index.js';
 import { ClamdScanner } from './scanner/clamd-scanner.js';
@@ -18,6 +19,8 @@ export interface Platform {
   keyProvider: KeyProvider;
   objects: ObjectStore;
   scanner: Scanner;
+  /** Field encryption under per-tenant data keys; one per process, so its key cache is too. */
+  cipher: FieldCipher;
   logger: FastifyBaseLogger;
   close(): Promise<void>;
 }
@@ -50,6 +53,7 @@ export async function openPlatform(
       keyProvider,
       objects,
       scanner: openScanner(config),
+      cipher: new FieldCipher(db.control, keyProvider),
       logger: options.logger,
       async close() {
         if (keyProvider instanceof AwsKmsKeyProvider) keyProvider.close();

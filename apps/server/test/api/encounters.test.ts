@@ -569,22 +569,25 @@ describe('lists', () => {
 
   it('pages through observations, those without a time last', async () => {
     const { clinic, doctor, patient } = await clinicWithCare();
-    const db = t.services.tenants.handle(clinic.tenant).db;
+    const { db, fields } = t.services.tenants.handle(clinic.tenant);
     const times = ['2025-01-02T00:00:00.000Z', null, '2025-01-03T00:00:00.000Z', null];
     for (const [index, time] of times.entries()) {
+      const id = crypto.randomUUID();
       await db
         .insertInto('observations')
-        .values({
-          id: crypto.randomUUID(),
-          patient_id: patient.id,
-          encounter_id: null,
-          code_system: 'http://loinc.org',
-          code: '8867-4',
-          display: `脈拍 ${index}`,
-          value_text: '72',
-          unit: '/min',
-          effective_at: time,
-        })
+        .values(
+          await fields.seal('observations', id, {
+            id,
+            patient_id: patient.id,
+            encounter_id: null,
+            code_system: 'http://loinc.org',
+            code: '8867-4',
+            display: `脈拍 ${index}`,
+            value_text: '72',
+            unit: '/min',
+            effective_at: time,
+          }),
+        )
         .execute();
     }
     const seen: (string | null)[] = [];

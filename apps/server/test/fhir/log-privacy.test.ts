@@ -73,9 +73,16 @@ describe('log privacy of imported data', () => {
       ...jpCore,
       ...insuranceFiles(),
     ]);
-    const db = t.services.tenants.handle(clinic.tenant).db;
-    const patients = await db.selectFrom('patients').selectAll().execute();
-    const notes = await db.selectFrom('encounter_versions').select('subjective').execute();
+    // Read back through the tenant's field encryption: the stored values are ciphertext.
+    const { db, fields } = t.services.tenants.handle(clinic.tenant);
+    const patients = await fields.openAll(
+      'patients',
+      await db.selectFrom('patients').selectAll().execute(),
+    );
+    const notes = await fields.openAll(
+      'encounter_versions',
+      await db.selectFrom('encounter_versions').selectAll().execute(),
+    );
 
     await readEverything(
       doctor,

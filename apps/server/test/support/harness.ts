@@ -9,7 +9,7 @@ import { buildApp, createServices, type Services } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/http/logging.js';
 import type { Database } from '../../src/platform/db/database.js';
-import { openPlatform } from '../../src/platform/index.js';
+import { openPlatform, type Platform } from '../../src/platform/index.js';
 import type { Store } from '../../src/platform/store/store.js';
 import type { ObjectStore } from '../../src/platform/objects/index.js';
 import type { Role } from '../../src/platform/db/tables.js';
@@ -29,6 +29,8 @@ import {
  */
 export interface TestApp {
   app: FastifyInstance;
+  /** The outside world the app runs on (key provider, field cipher) for key-rotation tests. */
+  platform: Platform;
   services: Services;
   db: Database;
   store: Store;
@@ -94,6 +96,7 @@ export async function startTestApp(
   const app = await buildApp(platform, services);
   return {
     app,
+    platform,
     services,
     db,
     store,

@@ -50,7 +50,7 @@ export class BreakGlassService {
           id,
           patient_id: patientId,
           staff_id: caller.userId,
-          reason: reason.trim(),
+          ...(await caller.tenant.fields.seal('break_glass', id, { reason: reason.trim() })),
           expires_at: expiresAt,
           reviewed_by: null,
           reviewed_at: null,
@@ -117,7 +117,7 @@ export class BreakGlassService {
       select = select.where(sql<boolean>`(${started}, id) < (${new Date(time)}, ${id})`);
     }
     const found = await select.execute();
-    const rows = found.slice(0, limit);
+    const rows = await caller.tenant.fields.openAll('break_glass', found.slice(0, limit));
     const staff = await this.accounts.displayNames(caller.tenantId, [
       ...new Set(rows.map((row) => row.staff_id)),
     ]);

@@ -64,11 +64,14 @@ export const clinicalRoutes: FastifyPluginAsyncTypebox = async (app) => {
             .selectAll()
             .where('patient_id', '=', patientId);
           if (after !== null) select = select.where(afterKey('effective_at', after));
-          const rows = await select
-            .orderBy('effective_at', (ob) => ob.desc().nullsLast())
-            .orderBy('id')
-            .limit(limit + 1)
-            .execute();
+          const rows = await caller.tenant.fields.openAll(
+            'observations',
+            await select
+              .orderBy('effective_at', (ob) => ob.desc().nullsLast())
+              .orderBy('id')
+              .limit(limit + 1)
+              .execute(),
+          );
           return rows.map((row) => ({
             key: [row.effective_at?.toISOString() ?? NO_TIME, row.id],
             item: {
@@ -105,11 +108,14 @@ export const clinicalRoutes: FastifyPluginAsyncTypebox = async (app) => {
             .selectAll()
             .where('patient_id', '=', patientId);
           if (after !== null) select = select.where(afterKey('authored_at', after));
-          const rows = await select
-            .orderBy('authored_at', (ob) => ob.desc().nullsLast())
-            .orderBy('id')
-            .limit(limit + 1)
-            .execute();
+          const rows = await caller.tenant.fields.openAll(
+            'medications',
+            await select
+              .orderBy('authored_at', (ob) => ob.desc().nullsLast())
+              .orderBy('id')
+              .limit(limit + 1)
+              .execute(),
+          );
           return rows.map((row) => ({
             key: [row.authored_at?.toISOString() ?? NO_TIME, row.id],
             item: {

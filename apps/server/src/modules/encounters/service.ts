@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { EncountersTable, TenantDatabase } from '../../platform/db/tables.js';
+import type { TenantFields } from '../../platform/keys/tenant-fields.js';
 import type { Caller } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
@@ -50,6 +51,7 @@ export class EncounterService {
       const page = rows.slice(0, limit);
       const versions = await loadVersions(
         trx,
+        caller.tenant.fields,
         page.map((row) => [row.id, row.current_version]),
       );
       await recordAudit(trx, {
@@ -97,7 +99,16 @@ export class EncounterService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await insertVersion(trx, id, 1, input, { id: caller.userId, name: author }, null, now);
+      await insertVersion(
+        trx,
+        caller.tenant.fields,
+        id,
+        1,
+        input,
+        { id: caller.userId, name: author },
+        null,
+        now,
+      );
       await recordAudit(trx, {
         ...actorOf(caller),
         action: 'encounter.create',
@@ -105,7 +116,7 @@ export class EncounterService {
         resourceType: 'Encounter',
         resourceId: id,
       });
-      const versions = await loadVersions(trx, [[id, 1]]);
+      const versions = await loadVersions(trx, caller.tenant.fields, [[id, 1]]);
       return toEncounter(row, versionOf(versions, id, 1));
     });
   }
@@ -122,7 +133,7 @@ export class EncounterService {
         .selectAll()
         .where('id', '=', encounterId)
         .executeTakeFirstOrThrow();
-      const all = await loadVersions(trx, [[encounterId, null]]);
+      const all = await loadVersions(trx, caller.tenant.fields, [[encounterId, null]]);
       await recordAudit(trx, {
         ...actorOf(caller),
         action: 'encounter.read',
@@ -156,6 +167,7 @@ export class EncounterService {
       if (row === undefined) throw new AppError('version_conflict');
       await insertVersion(
         trx,
+        caller.tenant.fields,
         encounterId,
         version,
         input,
@@ -171,7 +183,7 @@ export class EncounterService {
         resourceId: encounterId,
         details: { version },
       });
-      const all = await loadVersions(trx, [[encounterId, null]]);
+      const all = await loadVersions(trx, caller.tenant.fields, [[encounterId, null]]);
       return {
         ...toEncounter(row, versionOf(all, encounterId, version)),
         versions: all.get(encounterId) ?? [],
@@ -208,6 +220,7 @@ function checkDiagnoses(diagnoses: EncounterInput['diagnoses']): void {
 
 export async function insertVersion(
   trx: Kysely<TenantDatabase>,
+  fields: TenantFields,
   encounterId: string,
   version: number,
   input: { note: EncounterInput['note']; diagnoses: EncounterInput['diagnoses'] },
@@ -215,43 +228,48 @@ export async function insertVersion(
   reason: string | null,
   at: Date,
 ): Promise<void> {
+  const sealed = await fields.seal('encounter_versions', `${encounterId}/${String(version)}`, {
+    ...input.note,
+    reason,
+  });
   await trx
     .insertInto('encounter_versions')
     .values({
       encounter_id: encounterId,
       version,
-      ...input.note,
+      ...sealed,
       author_id: author.id,
       author_name: author.name,
-      reason,
       created_at: at,
     })
     .execute();
   if (input.diagnoses.length === 0) return;
-  await trx
-    .insertInto('diagnoses')
-    .values(
-      input.diagnoses.map((diagnosis, position) => ({
-        id: crypto.randomUUID(),
+  const rows = await Promise.all(
+    input.diagnoses.map((diagnosis, position) => {
+      const id = crypto.randomUUID();
+      return fields.seal('diagnoses', id, {
+        id,
         encounter_id: encounterId,
         version,
         position,
         code: diagnosis.code,
         name: diagnosis.name,
         code_system: diagnosis.codeSystem ?? null,
-      })),
-    )
-    .execute();
+      });
+    }),
+  );
+  await trx.insertInto('diagnoses').values(rows).execute();
 }
 
 /** Versions with their diagnoses, by encounter; `null` as version loads every version. */
 async function loadVersions(
   trx: Kysely<TenantDatabase>,
+  fields: TenantFields,
   wanted: [string, number | null][],
 ): Promise<Map<string, EncounterVersion[]>> {
   const result = new Map<string, EncounterVersion[]>();
   if (wanted.length === 0) return result;
-  const rows = await trx
+  const sealedRows = await trx
     .selectFrom('encounter_versions')
     .selectAll()
     .where((eb) =>
@@ -266,12 +284,19 @@ async function loadVersions(
     .orderBy('encounter_id')
     .orderBy('version')
     .execute();
-  const diagnoses = await trx
+  const sealedDiagnoses = await trx
     .selectFrom('diagnoses')
     .selectAll()
     .where('encounter_id', 'in', [...new Set(wanted.map(([id]) => id))])
     .orderBy('position')
     .execute();
+  const rows = await fields.openAll('encounter_versions', sealedRows);
+  // Only the diagnoses of the versions asked for are decrypted.
+  const loaded = new Set(sealedRows.map((row) => `${row.encounter_id}/${String(row.version)}`));
+  const diagnoses = await fields.openAll(
+    'diagnoses',
+    sealedDiagnoses.filter((d) => loaded.has(`${d.encounter_id}/${String(d.version)}`)),
+  );
   for (const row of rows) {
     const list = result.get(row.encounter_id) ?? [];
     list.push({

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { TenantDatabase } from '../../platform/db/tables.js';
+import type { TenantFields } from '../../platform/keys/tenant-fields.js';
 import type { RefDraft } from './elements.js';
 import { EncounterVersions } from './encounter-versions.js';
-import { contentHash } from './json.js';
+import { canonicalJson, contentHash } from './json.js';
 import { Pending, Skipped, TAKEN, UNCHANGED, UPDATED, type Outcome } from './outcome.js';
 import { identifierKey, keyString, referenceKey, type RefKey } from './references.js';
 import type { ImportDb } from './tables.js';
@@ -30,9 +31,13 @@ export class FileImport {
   private readonly practitionerNames = new Map<string, string>();
   private readonly encounterPatients = new Map<string, string>();
 
-  constructor(readonly trx: Kysely<TenantDatabase>) {
+  constructor(
+    readonly trx: Kysely<TenantDatabase>,
+    /** Every encrypted column is sealed through it before a write, opened after a read. */
+    readonly fields: TenantFields,
+  ) {
     this.db = trx;
-    this.versions = new EncounterVersions(this.db, this.now);
+    this.versions = new EncounterVersions(this.db, fields, this.now);
   }
 
   /** The local id behind a reference; a missing target skips the resource (or waits for it). */
@@ -62,7 +67,8 @@ export class FileImport {
       update(localId: string): Promise<Outcome>;
     },
   ): Promise<{ outcome: Outcome; localId: string }> {
-    const hash = contentHash(content);
+    const canonical = canonicalJson(content);
+    const hash = await this.fields.digest('fhir.content', canonical);
     const found = await this.lookup(keys);
     if (found === null) {
       const localId = await write.insert();
@@ -70,9 +76,10 @@ export class FileImport {
       return { outcome: TAKEN, localId };
     }
     this.remember(keys, found.localId);
-    if (found.hash === hash) {
+    // Imports from before field encryption stored an unkeyed hash: still the same content.
+    if (found.hash === hash || found.hash === contentHash(content)) {
       // Met under another key (a conditional reference's identifier): keep every key from now on.
-      if (!found.byFirstKey) await this.record(keys, found.localId, hash);
+      if (!found.byFirstKey || found.hash !== hash) await this.record(keys, found.localId, hash);
       return { outcome: UNCHANGED, localId: found.localId };
     }
     const outcome = await write.update(found.localId);

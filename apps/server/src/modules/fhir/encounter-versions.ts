@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { TenantFields } from '../../platform/keys/tenant-fields.js';
 import { Skipped } from './outcome.js';
 import { IMPORT_AUTHOR, type ImportDb } from './tables.js';
 
@@ -14,6 +15,7 @@ export class EncounterVersions {
 
   constructor(
     private readonly db: ImportDb,
+    private readonly fields: TenantFields,
     private readonly now: Date,
   ) {}
 
@@ -24,7 +26,7 @@ export class EncounterVersions {
 
   /** The current version's note; skips the resource when a person wrote that version. */
   async currentNote(encounterId: string) {
-    const current = await this.db
+    const sealed = await this.db
       .selectFrom('encounters')
       .innerJoin('encounter_versions', (join) =>
         join
@@ -42,6 +44,11 @@ export class EncounterVersions {
       ])
       .where('encounters.id', '=', encounterId)
       .executeTakeFirstOrThrow();
+    const current = await this.fields.open(
+      'encounter_versions',
+      sealed,
+      `${encounterId}/${String(sealed.version)}`,
+    );
     if (current.author_id !== null || current.author_name !== IMPORT_AUTHOR) {
       throw new Skipped('amended in MediConnect since the import');
     }
@@ -63,18 +70,22 @@ export class EncounterVersions {
       .where('current_version', '=', current.version)
       .executeTakeFirst();
     if (moved.numUpdatedRows !== 1n) throw new Error('the encounter changed during the import');
+    // The copy is a new row: its values are sealed again, bound to the new version.
+    const note = await this.fields.seal('encounter_versions', `${encounterId}/${String(next)}`, {
+      subjective: current.subjective,
+      objective: current.objective,
+      assessment: current.assessment,
+      plan: current.plan,
+      reason: 're-import',
+    });
     await this.db
       .insertInto('encounter_versions')
       .values({
         encounter_id: encounterId,
         version: next,
-        subjective: current.subjective,
-        objective: current.objective,
-        assessment: current.assessment,
-        plan: current.plan,
+        ...note,
         author_id: null,
         author_name: IMPORT_AUTHOR,
-        reason: 're-import',
         created_at: this.now,
       })
       .execute();
@@ -103,10 +114,17 @@ export class EncounterVersions {
       .orderBy('position')
       .execute();
     if (rows.length === 0) return;
-    const copies = rows.map((row) => ({
-      from: row.id,
-      row: { ...row, id: crypto.randomUUID(), version: to },
-    }));
+    // New ids: each copied value is opened and sealed again under its new row.
+    const copies = await Promise.all(
+      rows.map(async (sealed) => {
+        const row = await this.fields.open('diagnoses', sealed);
+        const id = crypto.randomUUID();
+        return {
+          from: row.id,
+          row: await this.fields.seal('diagnoses', id, { ...row, id, version: to }),
+        };
+      }),
+    );
     await this.db
       .insertInto('diagnoses')
       .values(copies.map((copy) => copy.row))

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
-import type { TenantDb } from '../../platform/db/database.js';
+import type { TenantHandle } from '../../platform/keys/tenant-fields.js';
 import { AppError } from '../../http/errors.js';
 import { recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
@@ -84,7 +84,7 @@ export class FhirImporter {
  * Returns how many files had to wait.
  */
 async function importAll(
-  handle: TenantDb,
+  handle: TenantHandle,
   request: ImportRequest,
   assigneeId: string,
   report: ImportReport,
@@ -142,14 +142,14 @@ function settle(report: ImportReport, result: FileResult, provided: Set<string>)
 }
 
 async function importFile(
-  handle: TenantDb,
+  handle: TenantHandle,
   file: SourceFile,
   assigneeId: string,
   lenient: boolean,
 ): Promise<FileResult> {
   try {
     return await handle.transaction(async (trx) => {
-      const ctx = new FileImport(trx);
+      const ctx = new FileImport(trx, handle.fields);
       const tally = new Tally();
       let pending = await pass(ctx, file.path, null, tally);
       // Entries may point forward within the file: go over the waiting ones until none move.

@@ -53,6 +53,7 @@ export const writeEncounter: Writer = async (ctx, resource, key, base) => {
           .execute();
         await insertVersion(
           ctx.trx,
+          ctx.fields,
           id,
           1,
           { note, diagnoses: [] },
@@ -74,7 +75,7 @@ export const writeEncounter: Writer = async (ctx, resource, key, base) => {
           const version = await ctx.versions.writable(id);
           await ctx.db
             .updateTable('encounter_versions')
-            .set(note)
+            .set(await ctx.fields.seal('encounter_versions', `${id}/${String(version)}`, note))
             .where('encounter_id', '=', id)
             .where('version', '=', version)
             .execute();
@@ -112,7 +113,7 @@ export const writeCondition: Writer = async (ctx, resource, key, base) => {
             encounter_id: encounterId,
             version,
             position: await ctx.versions.nextPosition(encounterId, version),
-            ...values,
+            ...(await ctx.fields.seal('diagnoses', id, values)),
           })
           .execute();
         return id;
@@ -127,13 +128,17 @@ export const writeCondition: Writer = async (ctx, resource, key, base) => {
         // A new version copies the diagnoses with new ids; the position is what stays the same.
         const version = await ctx.versions.writable(encounterId);
         const row = await ctx.db
-          .updateTable('diagnoses')
-          .set(values)
+          .selectFrom('diagnoses')
+          .select('id')
           .where('encounter_id', '=', encounterId)
           .where('version', '=', version)
           .where('position', '=', before.position)
-          .returning('id')
           .executeTakeFirstOrThrow();
+        await ctx.db
+          .updateTable('diagnoses')
+          .set(await ctx.fields.seal('diagnoses', row.id, values))
+          .where('id', '=', row.id)
+          .execute();
         return { kind: 'updated', localId: row.id };
       },
     },
@@ -164,12 +169,16 @@ export const writeObservation: Writer = async (ctx, resource, key, base) => {
       const id = crypto.randomUUID();
       await ctx.db
         .insertInto('observations')
-        .values({ id, ...row, created_at: ctx.now })
+        .values({ id, ...(await ctx.fields.seal('observations', id, row)), created_at: ctx.now })
         .execute();
       return id;
     },
     update: async (id) => {
-      await ctx.db.updateTable('observations').set(row).where('id', '=', id).execute();
+      await ctx.db
+        .updateTable('observations')
+        .set(await ctx.fields.seal('observations', id, row))
+        .where('id', '=', id)
+        .execute();
       return UPDATED;
     },
   });
@@ -199,12 +208,16 @@ export const writeMedicationRequest: Writer = async (ctx, resource, key, base) =
       const id = crypto.randomUUID();
       await ctx.db
         .insertInto('medications')
-        .values({ id, ...row, created_at: ctx.now })
+        .values({ id, ...(await ctx.fields.seal('medications', id, row)), created_at: ctx.now })
         .execute();
       return id;
     },
     update: async (id) => {
-      await ctx.db.updateTable('medications').set(row).where('id', '=', id).execute();
+      await ctx.db
+        .updateTable('medications')
+        .set(await ctx.fields.seal('medications', id, row))
+        .where('id', '=', id)
+        .execute();
       return UPDATED;
     },
   });

@@ -61,9 +61,15 @@ async function updatePatient(
     insurance_branch?: string | null;
   },
 ): Promise<Outcome> {
+  const sealed = {
+    ...(await ctx.fields.seal('patients', id, values)),
+    ...(values.insurance_number === undefined
+      ? {}
+      : { insurance_number_bidx: await ctx.fields.insuranceNumberIndex(values.insurance_number) }),
+  };
   const updated = await ctx.db
     .updateTable('patients')
-    .set((eb) => ({ ...values, version: eb('version', '+', 1), updated_at: ctx.now }))
+    .set((eb) => ({ ...sealed, version: eb('version', '+', 1), updated_at: ctx.now }))
     .where('id', '=', id)
     .where('updated_by', 'is', null)
     .executeTakeFirst();

@@ -27,6 +27,9 @@ export async function recordUpload(
   stored: StoredUpload,
 ): Promise<FileView> {
   const id = crypto.randomUUID();
+  const { file_name: sealedName } = await caller.tenant.fields.seal('files', id, {
+    file_name: stored.fileName,
+  });
   const row = await caller.tenant.transaction(async (trx) => {
     const inserted = await trx
       .insertInto('files')
@@ -35,7 +38,7 @@ export async function recordUpload(
         patient_id: patientId,
         category,
         object_key: stored.key,
-        file_name: stored.fileName,
+        file_name: sealedName,
         content_type: stored.contentType,
         size_bytes: stored.sizeBytes,
         sha256: stored.sha256,
@@ -54,7 +57,7 @@ export async function recordUpload(
     });
     return inserted;
   });
-  return view(row);
+  return view(await caller.tenant.fields.open('files', row));
 }
 
 /** A file the caller may see; otherwise 404, whether it exists or not. */
@@ -72,7 +75,7 @@ async function reachableFile(caller: Caller, fileId: string): Promise<Selectable
   await requirePatientAccess(caller.tenant.db, caller, 'file.read', row.patient_id);
   // A patient sees their own files once they are known to be clean, nothing before.
   if (caller.role === 'patient' && row.status !== 'clean') throw new AppError('not_found');
-  return row;
+  return caller.tenant.fields.open('files', row);
 }
 
 export async function getFile(caller: Caller, fileId: string): Promise<FileView> {
@@ -123,7 +126,7 @@ export async function listFiles(
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    items: page.map(view),
+    items: (await caller.tenant.fields.openAll('files', page)).map(view),
     nextCursor:
       rows.length > limit && last !== undefined
         ? encodeCursor([last.created_at.toISOString(), last.id])

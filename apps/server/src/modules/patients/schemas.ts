@@ -84,6 +84,11 @@ export const PatientList = Type.Object({
 });
 
 export const PatientListQuery = Type.Object(
-  { kana: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })), ...ListQuery },
+  {
+    kana: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    // 被保険者番号, exact match (full-width digits, spaces and hyphens are normalized away).
+    insuranceNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+    ...ListQuery,
+  },
   { additionalProperties: false },
 );

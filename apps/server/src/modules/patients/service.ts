@@ -11,6 +11,7 @@ import type { Patient, PatientInput } from './schemas.js';
 
 export interface PatientQuery {
   kana?: string | undefined;
+  insuranceNumber?: string | undefined;
   limit?: string | undefined;
   cursor?: string | undefined;
 }
@@ -20,6 +21,11 @@ export async function listPatients(caller: Caller, query: PatientQuery) {
   await requireRole(db, caller, 'patient.list');
   const limit = pageLimit(query.limit);
   const after = decodeCursor(query.cursor, ['text', 'uuid']);
+  const { fields } = caller.tenant;
+  const insuranceIndex =
+    query.insuranceNumber === undefined
+      ? null
+      : await fields.insuranceNumberIndex(query.insuranceNumber);
 
   return caller.tenant.transaction(async (trx) => {
     let select = trx.selectFrom('patients').selectAll('patients');
@@ -37,6 +43,9 @@ export async function listPatients(caller: Caller, query: PatientQuery) {
         ]),
       );
     }
+    // Exact match only: the number is encrypted, its keyed blind index is what can be compared.
+    if (insuranceIndex !== null)
+      select = select.where('insurance_number_bidx', '=', insuranceIndex);
     if (after !== null) {
       const [sortName = '', id = ''] = after;
       select = select.where((eb) =>
@@ -60,7 +69,7 @@ export async function listPatients(caller: Caller, query: PatientQuery) {
       details: { count: page.length, patientIds: page.map((row) => row.id) },
     });
     return {
-      items: page.map(toPatient),
+      items: (await fields.openAll('patients', page)).map(toPatient),
       nextCursor:
         rows.length > limit && last !== undefined ? encodeCursor([last.sort_name, last.id]) : null,
     };
@@ -69,9 +78,9 @@ export async function listPatients(caller: Caller, query: PatientQuery) {
 
 export async function createPatient(caller: Caller, input: PatientInput): Promise<Patient> {
   await requireRole(caller.tenant.db, caller, 'patient.create');
-  const values = toColumns(input);
   const now = new Date();
   const id = crypto.randomUUID();
+  const values = await sealColumns(caller, id, toColumns(input));
 
   return caller.tenant.transaction(async (trx) => {
     const row = await trx
@@ -94,7 +103,7 @@ export async function createPatient(caller: Caller, input: PatientInput): Promis
       resourceType: 'Patient',
       resourceId: id,
     });
-    return toPatient(row);
+    return toPatient(await caller.tenant.fields.open('patients', row));
   });
 }
 
@@ -115,7 +124,7 @@ export async function getPatient(caller: Caller, id: string): Promise<Patient> {
     resourceType: 'Patient',
     resourceId: id,
   });
-  return toPatient(row);
+  return toPatient(await caller.tenant.fields.open('patients', row));
 }
 
 /** Optimistic concurrency: the write names the version it read; a stale one gets 409. */
@@ -126,7 +135,7 @@ export async function updatePatient(
   expectedVersion: number,
 ): Promise<Patient> {
   await requirePatientAccess(caller.tenant.db, caller, 'patient.update', id);
-  const values = toColumns(input);
+  const values = await sealColumns(caller, id, toColumns(input));
 
   return caller.tenant.transaction(async (trx) => {
     const row = await trx
@@ -150,8 +159,17 @@ export async function updatePatient(
       resourceId: id,
       details: { version: row.version },
     });
-    return toPatient(row);
+    return toPatient(await caller.tenant.fields.open('patients', row));
   });
+}
+
+/** Encrypts what ENCRYPTED_TABLES lists and adds the insurance number's blind index. */
+async function sealColumns(caller: Caller, id: string, values: ReturnType<typeof toColumns>) {
+  const { fields } = caller.tenant;
+  return {
+    ...(await fields.seal('patients', id, values)),
+    insurance_number_bidx: await fields.insuranceNumberIndex(values.insurance_number),
+  };
 }
 
 const KATAKANA = /^[\u30A1-\u30FA\u30FC\u30FB\u3000 ]+$/;

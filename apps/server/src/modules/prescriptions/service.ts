@@ -1,15 +1,11 @@
 import crypto from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Caller } from '../../http/context.js';
 import { requireRecentMfa } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
 import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
 import type { ObjectStore } from '../../platform/objects/index.js';
-import type {
-  PrescriptionLinesTable,
-  PrescriptionsTable,
-  TenantDatabase,
-} from '../../platform/db/tables.js';
+import type { PrescriptionLinesTable, PrescriptionsTable } from '../../platform/db/tables.js';
 import { requirePatientAccess, requireRole } from '../../policy/access.js';
 import { ruleFor } from '../../policy/policy.js';
 import { actorOf, recordAudit } from '../audit/service.js';
@@ -71,14 +67,19 @@ export async function issuePrescription(
     pdf_object_key: `t${caller.tenantId.replaceAll('-', '')}/rx-${id}`,
   };
 
-  const sheet = await sheetFor(caller.tenant.db, row, lines, clinic?.name ?? '');
+  const sheet = await sheetFor(caller, row, lines, clinic?.name ?? '');
   await deps.objects.put('clean', row.pdf_object_key, await renderPrescriptionPdf(sheet), {
     contentType: 'application/pdf',
   });
+  const { fields } = caller.tenant;
+  const sealedRow = await fields.seal('prescriptions', id, row);
+  const sealedLines = await Promise.all(
+    lines.map((line) => fields.seal('prescription_lines', `${id}/${String(line.position)}`, line)),
+  );
   try {
     await caller.tenant.transaction(async (trx) => {
-      await trx.insertInto('prescriptions').values(row).execute();
-      await trx.insertInto('prescription_lines').values(lines).execute();
+      await trx.insertInto('prescriptions').values(sealedRow).execute();
+      await trx.insertInto('prescription_lines').values(sealedLines).execute();
       await recordAudit(trx, {
         ...actorOf(caller),
         action: 'prescription.issue',
@@ -105,7 +106,7 @@ async function readPrescription(
   action: 'prescription.read' | 'prescription.issue',
 ): Promise<Prescription> {
   const row = await reachable(caller, id, 'prescription.read');
-  const lines = await linesOf(caller.tenant.db, [id]);
+  const lines = await linesOf(caller, [id]);
   if (action === 'prescription.read') {
     await recordAudit(caller.tenant.db, {
       ...actorOf(caller),
@@ -144,9 +145,10 @@ export async function listPrescriptions(
   }
   const rows = await select.execute();
   const page = rows.slice(0, limit);
+  const opened = await caller.tenant.fields.openAll('prescriptions', page);
   const lines = await linesOf(
-    caller.tenant.db,
-    page.map((r) => r.id),
+    caller,
+    opened.map((r) => r.id),
   );
   await recordAudit(caller.tenant.db, {
     ...actorOf(caller),
@@ -157,7 +159,7 @@ export async function listPrescriptions(
   });
   const last = page.at(-1);
   return {
-    items: page.map((row) => view(row, lines.get(row.id) ?? [])),
+    items: opened.map((row) => view(row, lines.get(row.id) ?? [])),
     nextCursor:
       rows.length > limit && last !== undefined
         ? encodeCursor([last.created_at.toISOString(), last.id])
@@ -173,13 +175,14 @@ export async function cancelPrescription(
 ): Promise<Prescription> {
   const row = await reachable(caller, id, 'prescription.cancel');
   if (row.status === 'cancelled') throw new AppError('prescription_cancelled');
+  const sealed = await caller.tenant.fields.seal('prescriptions', id, { cancel_reason: reason });
 
   await caller.tenant.transaction(async (trx) => {
     const updated = await trx
       .updateTable('prescriptions')
       .set({
         status: 'cancelled',
-        cancel_reason: reason,
+        cancel_reason: sealed.cancel_reason,
         cancelled_at: new Date(),
         cancelled_by: caller.userId,
       })
@@ -240,18 +243,19 @@ async function reachable(
     .executeTakeFirst();
   if (row === undefined) throw new AppError('not_found');
   await requirePatientAccess(caller.tenant.db, caller, action, row.patient_id);
-  return row;
+  return caller.tenant.fields.open('prescriptions', row);
 }
 
-async function linesOf(db: Kysely<TenantDatabase>, ids: string[]) {
+async function linesOf(caller: Caller, ids: string[]) {
   const byId = new Map<string, Selectable<PrescriptionLinesTable>[]>();
   if (ids.length === 0) return byId;
-  const rows = await db
+  const sealed = await caller.tenant.db
     .selectFrom('prescription_lines')
     .selectAll()
     .where('prescription_id', 'in', ids)
     .orderBy('position')
     .execute();
+  const rows = await caller.tenant.fields.openAll('prescription_lines', sealed);
   for (const line of rows) {
     byId.set(line.prescription_id, [...(byId.get(line.prescription_id) ?? []), line]);
   }
@@ -259,7 +263,7 @@ async function linesOf(db: Kysely<TenantDatabase>, ids: string[]) {
 }
 
 async function sheetFor(
-  db: Kysely<TenantDatabase>,
+  caller: Caller,
   row: {
     patient_id: string;
     doctor_name: string;
@@ -270,11 +274,14 @@ async function sheetFor(
   lines: Omit<Selectable<PrescriptionLinesTable>, 'prescription_id'>[],
   clinicName: string,
 ): Promise<PrescriptionSheet> {
-  const patient = await db
-    .selectFrom('patients')
-    .selectAll()
-    .where('id', '=', row.patient_id)
-    .executeTakeFirstOrThrow();
+  const patient = await caller.tenant.fields.open(
+    'patients',
+    await caller.tenant.db
+      .selectFrom('patients')
+      .selectAll()
+      .where('id', '=', row.patient_id)
+      .executeTakeFirstOrThrow(),
+  );
   const kana = [patient.family_name_kana, patient.given_name_kana].filter((k) => k !== null);
   return {
     patient: {

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
-import type { Database, TenantDb } from '../../platform/db/database.js';
+import type { Database } from '../../platform/db/database.js';
 import type { TenantsTable } from '../../platform/db/tables.js';
+import type { FieldCipher } from '../../platform/keys/field-cipher.js';
+import { TenantFields, type TenantHandle } from '../../platform/keys/tenant-fields.js';
 import { AppError, invalid } from '../../http/errors.js';
 
 export interface Tenant {
@@ -18,7 +20,10 @@ const CACHE_MS = 30_000;
 export class TenantService {
   private readonly byId = new Map<string, { tenant: Tenant; until: number }>();
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cipher: FieldCipher,
+  ) {}
 
   async create(code: string, name: string): Promise<Tenant> {
     if (!TENANT_CODE.test(code)) {
@@ -92,8 +97,18 @@ export class TenantService {
     return rows.map(toTenant);
   }
 
-  handle(tenant: Tenant): TenantDb {
-    return this.db.forTenant(tenant.id, tenant.schemaName);
+  handle(tenant: Tenant): TenantHandle {
+    const handle = this.db.forTenant(tenant.id, tenant.schemaName);
+    const fields = new TenantFields(this.cipher, tenant.id, this.db.kind === 'postgres');
+    return {
+      ...handle,
+      fields,
+      // Keys are fetched before BEGIN: inside the transaction sealing and opening need none.
+      async transaction(work) {
+        await fields.preload();
+        return handle.transaction(work);
+      },
+    };
   }
 
   /** Brings every tenant schema up to the newest migration (at start-up). */

@@ -58,6 +58,35 @@ export interface TenantKeysTable {
   created_at: DefaultTimestamp;
 }
 
+/** The per-tenant key of the insurance-number blind index: never the data key (SPEC §6). */
+export interface TenantIndexKeysTable {
+  tenant_id: string;
+  wrapped_key: ColumnType<Buffer, Buffer, Buffer>;
+  kek_id: string;
+  created_at: DefaultTimestamp;
+}
+
+/**
+ * A tenant's re-encryption job (one row per tenant, reused by the next rotation): every
+ * encrypted value moves to `target_version`. Unfinished while `finished_at` is null.
+ */
+export interface KeyRotationsTable {
+  tenant_id: string;
+  target_version: number;
+  /** `rotate`: a new data key; `legacy`: plaintext from before field encryption. */
+  reason: 'rotate' | 'legacy';
+  /** Per table: the last row key done in this pass (JSON array), or absent. */
+  progress: Json<Record<string, string[]>>;
+  converted: ColumnType<string, number | string | undefined, number | string>;
+  failed: ColumnType<string, number | string | undefined, number | string>;
+  started_at: DefaultTimestamp;
+  /** No instance can still write under an older version after this: the last sweep starts later. */
+  settle_until: Timestamp;
+  lease_holder: string | null;
+  lease_until: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
 export interface SessionsTable {
   id: string;
   tenant_id: string;
@@ -88,6 +117,8 @@ export interface ControlDatabase {
   refresh_tokens: RefreshTokensTable;
   recovery_codes: RecoveryCodesTable;
   tenant_keys: TenantKeysTable;
+  tenant_index_keys: TenantIndexKeysTable;
+  key_rotations: KeyRotationsTable;
 }
 
 // ---- tenant schema: one copy per clinic ----
@@ -113,6 +144,8 @@ export interface PatientsTable {
   insurance_symbol: string | null;
   insurance_number: string | null;
   insurance_branch: string | null;
+  /** HMAC blind index of the normalized insurance number: exact-match search only. */
+  insurance_number_bidx: string | null;
   created_at: DefaultTimestamp;
   updated_at: Timestamp;
   created_by: string | null;
@@ -323,6 +356,11 @@ export interface PrescriptionLinesTable {
   no_substitution: boolean;
 }
 
+/** Present while values written before field encryption may still be plaintext. */
+export interface EncryptionBackfillTable {
+  marked_at: DefaultTimestamp;
+}
+
 export interface TenantDatabase {
   patients: PatientsTable;
   care_team: CareTeamTable;
@@ -341,4 +379,5 @@ export interface TenantDatabase {
   audit_chain: AuditChainTable;
   audit_checkpoints: AuditCheckpointsTable;
   break_glass: BreakGlassTable;
+  encryption_backfill: EncryptionBackfillTable;
 }

@@ -73,11 +73,14 @@ export class LocalKeyProvider implements KeyProvider {
   }
 
   generateDataKey(): Promise<{ plaintext: Buffer } & WrappedKey> {
+    // A KEK rotated by the command-line tool while this process runs is used from now on.
+    this.reload();
     const plaintext = crypto.randomBytes(32);
     return Promise.resolve({ plaintext, ...this.wrapUnder(this.newest(), plaintext) });
   }
 
   unwrap(key: WrappedKey): Promise<Buffer> {
+    if (!this.keks.has(kekNumber(key.kekId))) this.reload();
     const kek = this.keks.get(kekNumber(key.kekId));
     if (kek === undefined) return Promise.reject(new Error('the key-encryption key is missing'));
     const nonce = key.wrapped.subarray(0, NONCE_BYTES);
@@ -91,6 +94,15 @@ export class LocalKeyProvider implements KeyProvider {
   async rewrap(key: WrappedKey): Promise<WrappedKey> {
     const plaintext = await this.unwrap(key);
     return this.wrapUnder(this.newest(), plaintext);
+  }
+
+  /** The file holding a KEK (for the operator: which files a finished rotation lets go). */
+  kekFile(kekId: string): string {
+    return path.join(this.dir, `kek-${String(kekNumber(kekId))}.bin`);
+  }
+
+  private reload(): void {
+    for (const [n, kek] of readKeks(this.dir)) this.keks.set(n, kek);
   }
 
   private wrapUnder(version: number, plaintext: Buffer): WrappedKey {

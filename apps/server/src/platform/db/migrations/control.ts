@@ -93,4 +93,29 @@ export const controlMigrations: Migration[] = [
       `alter table ${s}.tenant_keys add column kek_id text not null default 'local:1'`,
     ],
   },
+  {
+    version: 6,
+    name: 'blind-index keys and data-key re-encryption jobs',
+    statements: (s) => [
+      `create table ${s}.tenant_index_keys (
+        tenant_id uuid primary key references ${s}.tenants (id),
+        wrapped_key bytea not null,
+        kek_id text not null,
+        created_at timestamptz not null default now()
+      )`,
+      `create table ${s}.key_rotations (
+        tenant_id uuid primary key references ${s}.tenants (id),
+        target_version integer not null,
+        reason text not null check (reason in ('rotate', 'legacy')),
+        progress jsonb not null default '{}',
+        converted bigint not null default 0,
+        failed bigint not null default 0,
+        started_at timestamptz not null default now(),
+        settle_until timestamptz not null,
+        lease_holder text,
+        lease_until timestamptz,
+        finished_at timestamptz
+      )`,
+    ],
+  },
 ];

@@ -229,6 +229,25 @@ export const tenantMigrations: Migration[] = [
     ],
   },
   {
+    version: 5,
+    name: 'field encryption: insurance-number blind index, legacy plaintext marker',
+    // Values written before field encryption are plaintext. The marker row (only in a schema
+    // that already holds data) makes the next start encrypt them before serving (see
+    // platform/keys/rotation.ts); a new clinic has nothing to encrypt.
+    statements: (s) => [
+      `alter table ${s}.patients add column insurance_number_bidx text`,
+      `create index patients_insurance_bidx_idx on ${s}.patients (insurance_number_bidx)
+        where insurance_number_bidx is not null`,
+      `create table ${s}.encryption_backfill (marked_at timestamptz primary key default now())`,
+      `insert into ${s}.encryption_backfill (marked_at) select now()
+        where exists (select 1 from ${s}.patients where insurer_number is not null)
+          or exists (select 1 from ${s}.encounter_versions)
+          or exists (select 1 from ${s}.observations)
+          or exists (select 1 from ${s}.medications)
+          or exists (select 1 from ${s}.break_glass)`,
+    ],
+  },
+  {
     version: 7,
     name: 'uploaded files and their virus-scan state',
     // A file is quarantined until clamd calls it clean; next_scan_at drives the retrying scan
