@@ -101,7 +101,11 @@ function RecentUpload({ initial, onSettled }: { initial: StoredFile; onSettled: 
       </div>
       {file.status === 'quarantined' && <Notice kind="info">{fm.quarantinedNote}</Notice>}
       {file.status === 'infected' && <Notice kind="error">{fm.infectedNote}</Notice>}
-      {file.status === 'clean' && <FileDownloadButton file={file} />}
+      {file.status === 'clean' && (
+        <div className="rx-actions">
+          <FileDownloadButton file={file} />
+        </div>
+      )}
     </section>
   );
 }

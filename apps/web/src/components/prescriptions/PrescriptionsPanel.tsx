@@ -66,7 +66,7 @@ export function PrescriptionsPanel({ patientId, canPrescribe }: PrescriptionsPan
         <section className="card rx-detail" data-testid="rx-detail">
           <PrescriptionSheet prescription={selected} />
           <p className="muted">{rx.previewNote}</p>
-          <div className="panel-actions">
+          <div className="rx-actions">
             <PdfDownloadButton prescription={selected} />
             {canPrescribe && selected.status === 'active' && (
               <CancelPrescription
