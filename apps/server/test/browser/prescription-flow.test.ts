@@ -182,6 +182,21 @@ it('asks for a fresh authenticator code when the server wants a step-up, then is
   expect(problems).toEqual([]);
 });
 
+it('cancels a prescription with a reason, keeping it listed as 取消 with no PDF to download', async () => {
+  const newest = doctor.getByTestId('rx-row').first();
+  await newest.getByTestId('rx-open').click();
+  await doctor.getByTestId('rx-revoke').click();
+  await doctor.getByTestId('rx-revoke-reason').fill('用量の誤りのため再発行');
+  await doctor.getByTestId('rx-revoke-confirm').click();
+  await doctor.getByText('処方箋を取り消しました。').waitFor();
+  await doctor.locator('[data-testid="rx-row"][data-status="cancelled"]').waitFor();
+
+  expect(await doctor.getByTestId('rx-row').count()).toBe(2);
+  expect(await doctor.getByTestId('rx-sheet').textContent()).toContain('用量の誤りのため再発行');
+  expect(await doctor.getByTestId('rx-detail').getByTestId('rx-download').count()).toBe(0);
+  expect(problems).toEqual([]);
+});
+
 it('shows the upload progress of a PNG, then its scan state from スキャン待ち to 安全', async () => {
   await doctor.getByTestId('tab-files').click();
   const cdp = await doctor.context().newCDPSession(doctor);
@@ -246,6 +261,7 @@ it('lets the patient sign into the portal and download their own prescription PD
     // The two-medication prescription of the first test.
     const row = patient.getByTestId('my-rx-row').filter({ hasText: SECOND.name });
     const listed = (await row.textContent()) ?? '';
+    const cancelled = patient.locator('[data-testid="my-rx-row"][data-status="cancelled"]');
     const [download] = await Promise.all([
       patient.waitForEvent('download'),
       row.getByTestId('rx-download').click(),
@@ -253,6 +269,7 @@ it('lets the patient sign into the portal and download their own prescription PD
     const pdf = await saved(download);
 
     expect(rows).toBe(2);
+    expect(await cancelled.getByTestId('rx-download').count()).toBe(0);
     expect(listed).toContain(FIRST.name);
     expect(listed).toContain(SECOND.name);
     expect(pdf.head).toBe('%PDF-');
