@@ -267,6 +267,9 @@ function withToken(init: SendInit): SendInit {
   return { ...init, headers: { ...init.headers, Authorization: `Bearer ${accessToken}` } };
 }
 
+/** 401 answers about the second factor, not about the session. */
+const NOT_SESSION_ENDS = new Set(['step_up_required', 'mfa_failed']);
+
 async function send(path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { ...options.headers };
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -278,7 +281,10 @@ async function send(path: string, options: RequestOptions): Promise<Response> {
   if (res.status === 401) {
     // Only a session we hold is refreshed here: a request left over from before a logout must
     // not bring the session back. One refresh and one retry; a second 401 means it is gone.
-    if (!sessionActive) throw await toApiError(res);
+    // A step-up demand or a wrong step-up code is not an ended session: a refresh keeps the old
+    // auth_time and a replayed code stays wrong, so they go back to the caller (stepUp below).
+    const refused = await toApiError(res);
+    if (!sessionActive || NOT_SESSION_ENDS.has(refused.code)) throw refused;
     await refreshOrEnd();
     res = await rawFetch(path, withToken(init));
     if (res.status === 401) endSession();
@@ -304,4 +310,38 @@ export function withQuery(path: string, query: Record<string, string | number | 
   }
   const qs = params.toString();
   return qs ? `${path}?${qs}` : path;
+}
+
+/**
+ * Step-up MFA (POST /auth/mfa/step-up): a fresh TOTP code renews auth_time within this session.
+ * The new access token replaces the one in memory; the refresh cookie is unchanged.
+ */
+export async function stepUp(code: string): Promise<void> {
+  const startedInEpoch = epoch;
+  const body = await requestJson<unknown>('/api/v1/auth/mfa/step-up', {
+    method: 'POST',
+    body: { code },
+  });
+  const b = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (typeof b.accessToken !== 'string' || typeof b.expiresIn !== 'number') {
+    throw unexpectedResponse();
+  }
+  if (startedInEpoch !== epoch) return;
+  accessToken = b.accessToken;
+  expiresAt = Date.now() + b.expiresIn * 1000;
+}
+
+/**
+ * The Authorization header value for a request made outside fetch (an upload through
+ * XMLHttpRequest, which alone reports upload progress); refreshes first when the token is due.
+ * `force` refreshes even so, after the server refused the token with a 401.
+ */
+export async function bearerForUpload(force = false): Promise<string> {
+  if (accessToken !== null && (force || Date.now() >= expiresAt - EXPIRY_MARGIN_MS)) {
+    await refreshOrEnd();
+  }
+  if (accessToken === null) {
+    throw new ApiError({ status: 401, code: 'unauthenticated', message: 'no session' });
+  }
+  return `Bearer ${accessToken}`;
 }

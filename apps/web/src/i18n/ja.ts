@@ -165,6 +165,8 @@ export const ja = {
       encounters: '診療記録',
       observations: '検査・観察',
       medications: '処方・服薬',
+      prescriptions: '処方箋',
+      files: 'ファイル',
       profile: '基本情報',
       careTeam: 'ケアチーム',
     },

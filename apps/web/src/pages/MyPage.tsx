@@ -1,6 +1,7 @@
 import { getPatient } from '../api/patients';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Demographics } from '../components/patient/Demographics';
+import { MyPrescriptions } from '../components/prescriptions/MyPrescriptions';
 import { useResource } from '../hooks/useResource';
 import { t } from '../i18n';
 import { useSession } from '../session';
@@ -43,6 +44,7 @@ function OwnRecord({ patientId }: { patientId: string }) {
     <>
       <p className="muted lead">{t.myPage.lead}</p>
       <Demographics patient={patient.data} />
+      <MyPrescriptions patientId={patientId} />
     </>
   );
 }

@@ -5,6 +5,8 @@ import type { BreakGlassGrant, Patient, Role } from '../api/types';
 import { BreakGlassBanner, BreakGlassForm } from '../components/chart/BreakGlass';
 import { CareTeamPanel } from '../components/chart/CareTeamPanel';
 import { EncountersPanel } from '../components/chart/EncountersPanel';
+import { FilesPanel } from '../components/files/FilesPanel';
+import { PrescriptionsPanel } from '../components/prescriptions/PrescriptionsPanel';
 import { MedicationsPanel } from '../components/chart/MedicationsPanel';
 import { ObservationsPanel } from '../components/chart/ObservationsPanel';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
@@ -26,7 +28,15 @@ import {
 import { Link, navigate, patientPath, useLocation } from '../router';
 import { useSession } from '../session';
 
-const TABS = ['encounters', 'observations', 'medications', 'profile', 'careTeam'] as const;
+const TABS = [
+  'encounters',
+  'observations',
+  'medications',
+  'prescriptions',
+  'files',
+  'profile',
+  'careTeam',
+] as const;
 type Tab = (typeof TABS)[number];
 
 function isForbidden<T>(list: PagedList<T>): boolean {
@@ -149,6 +159,9 @@ export function PatientChartPage({ patientId }: { patientId: string }) {
     encounters: clinical && !isForbidden(encounters),
     observations: clinical && !isForbidden(observations),
     medications: clinical && !isForbidden(medications),
+    // Read only while a break-the-glass grant is open: prescribing and uploading need care.
+    prescriptions: clinical,
+    files: clinical,
     profile: true,
     careTeam: canManageCareTeam(me.role),
   };
@@ -219,6 +232,13 @@ export function PatientChartPage({ patientId }: { patientId: string }) {
         )}
         {active === 'observations' && <ObservationsPanel list={observations} />}
         {active === 'medications' && <MedicationsPanel list={medications} />}
+        {active === 'prescriptions' && (
+          <PrescriptionsPanel
+            patientId={patientId}
+            canPrescribe={me.role === 'doctor' && !readOnly}
+          />
+        )}
+        {active === 'files' && <FilesPanel patientId={patientId} canUpload={!readOnly} />}
         {active === 'profile' && (
           <div className="panel-stack">
             <ProfilePanel
