@@ -92,6 +92,7 @@ export async function renderPrescriptionPdf(sheet: PrescriptionSheet): Promise<B
     ['区分', '被保険者・被扶養者'],
   ]);
   y = draw.row(y, [['保険医療機関の所在地及び名称', sheet.clinic.name]]);
+  // KNOWN GAP: no clinic profile yet (address, phone, codes), so those cells print blank.
   y = draw.row(y, [
     ['電話番号', ''],
     ['保険医氏名', sheet.doctorName],

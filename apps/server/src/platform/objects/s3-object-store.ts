@@ -99,6 +99,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async signedDownloadUrl(key: string, options: DownloadOptions): Promise<SignedUrl> {
     const expiresIn = clampExpiry(options.expiresInSeconds);
+    // KNOWN GAP: S3 has no response override for X-Content-Type-Options; attachment forces download.
     const command = new GetObjectCommand({
       ...this.locate('clean', key),
       ResponseContentDisposition: attachment(options.fileName),
