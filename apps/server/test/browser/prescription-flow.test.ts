@@ -174,6 +174,9 @@ it('asks for a fresh authenticator code when the server wants a step-up, then is
   await doctor.getByTestId('rx-step-up-submit').click();
   await doctor.getByText('処方箋を発行しました。').waitFor();
   await doctor.unroute('**/api/v1/prescriptions');
+  // The list reloads after the notice: wait for the new row before counting (and before the next
+  // test picks a row to cancel).
+  await doctor.getByTestId('rx-row').nth(1).waitFor();
 
   expect(refused).toBe(1);
   expect(stepUps).toEqual([200]);
