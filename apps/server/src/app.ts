@@ -18,6 +18,7 @@ import { registerBoundary } from './http/security.js';
 import { AuditBatcher } from './modules/audit/batcher.js';
 import { AuditChainer } from './modules/audit/chainer.js';
 import { auditRoutes } from './modules/audit/routes.js';
+import { appointmentRoutes } from './modules/appointments/routes.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { sessionRoutes } from './modules/auth/session-routes.js';
 import { staffDirectoryRoutes } from './modules/staff/directory.js';
@@ -207,6 +208,13 @@ export async function buildApp(
           objects: platform.objects,
           accounts: services.accounts,
           tenants: services.tenants,
+        }),
+      );
+      await api.register(
+        appointmentRoutes({
+          accounts: services.accounts,
+          keys: platform.keys,
+          turn: config.turn,
         }),
       );
       await api.register(

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readFilesConfig, type FilesConfig } from './files-config.js';
 import { readObjectStoreConfig, type ObjectStoreConfig } from './object-store-config.js';
+import { readTurnConfig, type TurnConfig } from './turn-config.js';
 
 /** Everything the server reads from its environment, read once at start-up. */
 export interface Config {
@@ -31,6 +32,7 @@ export interface Config {
   /** `start`: plaintext from before field encryption is encrypted at start; `command`: by
    *  `keys encrypt-legacy` (until then those values answer 500, never plaintext). */
   legacyEncryption: 'start' | 'command';
+  turn: TurnConfig;
   /** Path to a JWK set of private signing keys; null = generated into the data folder (dev only). */
   signingKeysFile: string | null;
   accessTokenMinutes: number;
@@ -209,6 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
     kms,
     tls,
     legacyEncryption: legacyEncryption as Config['legacyEncryption'],
+    turn: readTurnConfig(read, problems),
     signingKeysFile: read('MEDICONNECT_SIGNING_KEYS_FILE') ?? null,
     accessTokenMinutes: integer(
       read('MEDICONNECT_ACCESS_TOKEN_MINUTES'),

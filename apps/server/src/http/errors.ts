@@ -37,6 +37,20 @@ export const errorRegistry = {
     status: 409,
     message: 'This prescription was cancelled and can no longer be used.',
   },
+  doctor_double_booked: {
+    status: 409,
+    message: 'The doctor already has an appointment at this time. Choose another time.',
+  },
+  appointment_cancelled: { status: 409, message: 'This appointment was cancelled.' },
+  not_a_video_appointment: {
+    status: 409,
+    message: 'This appointment is in person, not a video consultation.',
+  },
+  outside_join_window: {
+    status: 409,
+    message:
+      'A video consultation opens 15 minutes before its start and closes 60 minutes after it ends.',
+  },
   last_admin: { status: 409, message: 'The clinic must keep at least one active admin.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'This content type is not accepted.' },

@@ -52,7 +52,8 @@ export function inCareOf(staffId: string, now: Date = new Date()) {
             ),
           ),
       ),
-      // NOTE(issue 7): booking an appointment with a doctor creates a care relationship; add it here.
+      // Booking an appointment with a doctor creates the relationship as a care-team row in the
+      // booking's own transaction (modules/appointments/service.ts): the first branch covers it.
     ]);
 }
 

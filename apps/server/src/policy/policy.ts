@@ -34,6 +34,20 @@ export const policy = {
   'prescription.issue': { doctor: 'care' },
   'prescription.read': { doctor: 'care', nurse: 'care', patient: 'self' },
   'prescription.cancel': { doctor: 'care' },
+  // Appointments (SPEC §9): the front desk books for anyone, a patient for themselves. Doctors
+  // and nurses read those of patients in their care; a doctor also reads their own day. Booking
+  // puts the doctor in the patient's care (SPEC §4).
+  'appointment.book': { admin: 'tenant', clerk: 'tenant', patient: 'self' },
+  'appointment.read': {
+    admin: 'tenant',
+    clerk: 'tenant',
+    doctor: 'care',
+    nurse: 'care',
+    patient: 'self',
+  },
+  'appointment.change': { admin: 'tenant', clerk: 'tenant', patient: 'self' },
+  // Joining a video consultation: on top of this rule, only the appointment's own doctor.
+  'appointment.join': { doctor: 'care', patient: 'self' },
   'staff.manage': { admin: 'tenant' },
   // Whom a patient can be put in the care of (names and roles): for those who assign care.
   'staff.directory': { admin: 'tenant', clerk: 'tenant', doctor: 'tenant' },

@@ -21,6 +21,10 @@ export interface Target {
   fileId: string;
   /** An active prescription of the patient, issued by a doctor in care. */
   prescriptionId: string;
+  /** A booked video appointment of the patient with doctorInCare; open to join on read targets. */
+  appointmentId: string;
+  /** A slot doctorInCare has free, for one booking. */
+  freeSlot: { start: string; end: string };
   /** Unique per target, for values that must not repeat (emails). */
   tag: string;
 }
@@ -335,6 +339,43 @@ export const ROUTES: RouteCase[] = [
     action: 'staff.manage',
     scope: 'record',
     request: (x) => ({ url: `/staff/${x.staffId}/unlock` }),
+  },
+  {
+    route: 'GET /appointments',
+    action: 'appointment.read',
+    scope: 'list',
+    request: () => ({ url: '/appointments?limit=100' }),
+    shows: hasItem((x) => x.appointmentId),
+  },
+  {
+    route: 'POST /appointments',
+    action: 'appointment.book',
+    scope: 'record',
+    request: (x) => ({
+      url: '/appointments',
+      payload: { doctorId: x.clinician, patientId: x.patientId, type: 'video', ...x.freeSlot },
+    }),
+  },
+  {
+    route: 'GET /appointments/{id}',
+    action: 'appointment.read',
+    scope: 'record',
+    request: (x) => ({ url: `/appointments/${x.appointmentId}` }),
+  },
+  {
+    route: 'PATCH /appointments/{id}',
+    action: 'appointment.change',
+    scope: 'record',
+    request: (x) => ({
+      url: `/appointments/${x.appointmentId}`,
+      payload: { status: 'cancelled', cancelReason: '患者都合' },
+    }),
+  },
+  {
+    route: 'GET /appointments/{id}/video-token',
+    action: 'appointment.join',
+    scope: 'record',
+    request: (x) => ({ url: `/appointments/${x.appointmentId}/video-token` }),
   },
 ];
 

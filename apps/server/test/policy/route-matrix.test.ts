@@ -64,6 +64,16 @@ const TABLE: Record<Action, Partial<Record<Role, Relationship>>> = {
   'prescription.issue': { doctor: 'care' },
   'prescription.read': { doctor: 'care', nurse: 'care', patient: 'self' },
   'prescription.cancel': { doctor: 'care' },
+  'appointment.book': { admin: 'tenant', clerk: 'tenant', patient: 'self' },
+  'appointment.read': {
+    admin: 'tenant',
+    clerk: 'tenant',
+    doctor: 'care',
+    nurse: 'care',
+    patient: 'self',
+  },
+  'appointment.change': { admin: 'tenant', clerk: 'tenant', patient: 'self' },
+  'appointment.join': { doctor: 'care', patient: 'self' },
   'staff.manage': { admin: 'tenant' },
   'staff.directory': { admin: 'tenant', clerk: 'tenant', doctor: 'tenant' },
   'portal.link': { admin: 'tenant', clerk: 'tenant' },
@@ -163,12 +173,14 @@ beforeAll(async () => {
     nurseOtherClinic: await other.staff('nurse'),
     patientOtherClinic: await other.staff('patient', { patientId: inOther }),
   };
+  // The read targets' appointments start within 15 minutes, so their rooms are open to join.
   shared = {
-    own: await makeTarget(ownPatientId, { holder: true, caller: false }),
-    other: await makeTarget((await createPatient(t, clerk, { familyNameKana: TARGET_KANA })).id, {
-      holder: true,
-      caller: true,
-    }),
+    own: await makeTarget(ownPatientId, { holder: true, caller: false }, nearSlot(0)),
+    other: await makeTarget(
+      (await createPatient(t, clerk, { familyNameKana: TARGET_KANA })).id,
+      { holder: true, caller: true },
+      nearSlot(1),
+    ),
   };
 }, 180_000);
 
@@ -192,6 +204,7 @@ async function send(who: Staff, method: string, url: string, payload?: object) {
 async function makeTarget(
   patientId: string,
   grants: { holder: boolean; caller: boolean },
+  slot = farSlot(),
 ): Promise<Target> {
   for (const member of [callers.doctorInCare, callers.nurseInCare]) {
     // The own patient is reused across cells: already on the team is fine.
@@ -222,9 +235,18 @@ async function makeTarget(
     patientId,
     medications: [MEDICATION],
   });
+  const appointment = await send(clerk, 'POST', '/appointments', {
+    doctorId: callers.doctorInCare.id,
+    patientId,
+    type: 'video',
+    ...slot,
+  });
+  if (appointment.statusCode !== 201) throw new Error(`booking failed: ${appointment.body}`);
   return {
     patientId,
     encounterId: encounter.json<{ id: string }>().id,
+    appointmentId: appointment.json<{ id: string }>().id,
+    freeSlot: farSlot(),
     staffToAssign: spare.id,
     clinician: callers.doctorInCare.id,
     careMember: callers.nurseInCare.id,
@@ -234,6 +256,18 @@ async function makeTarget(
     prescriptionId: prescription.json<{ id: string }>().id,
     tag: crypto.randomBytes(4).toString('hex'),
   };
+}
+
+/** doctorInCare's appointments never overlap: each target takes the next half hour tomorrow. */
+let slotsTaken = 0;
+function farSlot(): { start: string; end: string } {
+  const start = Math.floor(Date.now() / 60_000) * 60_000 + 86_400_000 + slotsTaken++ * 1_800_000;
+  return { start: new Date(start).toISOString(), end: new Date(start + 1_800_000).toISOString() };
+}
+
+function nearSlot(index: number): { start: string; end: string } {
+  const start = Math.floor(Date.now() / 60_000) * 60_000 + (5 + index * 5) * 60_000;
+  return { start: new Date(start).toISOString(), end: new Date(start + 300_000).toISOString() };
 }
 
 /** No clamd here: the target's file is released by hand, as a clean verdict would. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { controlMigrations } from './migrations/control.js';
@@ -74,6 +75,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   try {
     const pglite = await PGlite.create(dataPath, {
+      // PGlite can only load an extension it was created with; `create extension` in the tenant
+      // migrations then works as on PostgreSQL (btree_gist: no double-booked doctor).
+      extensions: { btree_gist },
       parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: (value: string) => value },
     });
     // PGlite has one user and no roles to grant: its wall is the append-only trigger.

@@ -161,6 +161,24 @@ export interface CareTeamTable {
   ended_at: Timestamp | null;
 }
 
+/** Never deleted: a cancelled appointment keeps its reason and frees its slot. */
+export interface AppointmentsTable {
+  id: string;
+  patient_id: string;
+  doctor_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  type: 'in_person' | 'video';
+  status: Generated<'booked' | 'cancelled'>;
+  note: string | null;
+  cancel_reason: string | null;
+  cancelled_at: Timestamp | null;
+  cancelled_by: string | null;
+  booked_by: string;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
 export interface PractitionersTable {
   id: string;
   name: string;
@@ -364,6 +382,7 @@ export interface EncryptionBackfillTable {
 export interface TenantDatabase {
   patients: PatientsTable;
   care_team: CareTeamTable;
+  appointments: AppointmentsTable;
   practitioners: PractitionersTable;
   organizations: OrganizationsTable;
   encounters: EncountersTable;

@@ -313,4 +313,40 @@ export const tenantMigrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 9,
+    name: 'appointments, with no double-booked doctor',
+    // The exclusion constraint keeps two live appointments of one doctor from overlapping, even
+    // when two bookings commit at the same instant; ranges are half-open, so back-to-back slots
+    // fit. It needs btree_gist (uuid equality in a GiST index). The extension is per database:
+    // it is created once in public, under a lock so tenants migrating side by side do not race
+    // on `if not exists`. PGlite loads it at creation (database.ts). On PostgreSQL 13+ it is a
+    // trusted extension: a database owner may create it.
+    statements: (s) => [
+      `select pg_advisory_xact_lock(hashtext('mediconnect:btree_gist'))`,
+      `create extension if not exists btree_gist with schema public`,
+      `create table ${s}.appointments (
+        id uuid primary key,
+        patient_id uuid not null references ${s}.patients (id),
+        doctor_id uuid not null,
+        starts_at timestamptz not null,
+        ends_at timestamptz not null,
+        type text not null check (type in ('in_person', 'video')),
+        status text not null default 'booked' check (status in ('booked', 'cancelled')),
+        note text check (char_length(note) <= 1000),
+        cancel_reason text,
+        cancelled_at timestamptz,
+        cancelled_by uuid,
+        booked_by uuid not null,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now(),
+        check (ends_at > starts_at),
+        constraint appointments_no_double_booking exclude using gist
+          (doctor_id with =, tstzrange(starts_at, ends_at) with &&)
+          where (status <> 'cancelled')
+      )`,
+      `create index appointments_start_idx on ${s}.appointments (starts_at, id)`,
+      `create index appointments_patient_idx on ${s}.appointments (patient_id, starts_at)`,
+    ],
+  },
 ];
