@@ -20,7 +20,7 @@ const CHAIN_LOCK = (schema: string) =>
 export async function tamper(t: TestApp, tenant: Tenant, statements: string[]): Promise<void> {
   const s = `"${tenant.schemaName}"`;
   const tables = ['audit_events', 'audit_chain', 'audit_checkpoints'];
-  await t.db.control.transaction().execute(async (trx) => {
+  await owner(t, tenant).transaction(async (trx) => {
     await CHAIN_LOCK(tenant.schemaName).execute(trx);
     for (const table of tables)
       await sql.raw(`alter table ${s}.${table} disable trigger user`).execute(trx);
@@ -38,8 +38,13 @@ export async function rawSql<R = Record<string, unknown>>(
 ): Promise<R[]> {
   const result = await sql
     .raw<R>(statement.replaceAll('$S', `"${tenant.schemaName}"`))
-    .execute(t.db.control);
+    .execute(owner(t, tenant).db);
   return result.rows;
+}
+
+/** The schema owner's handle: the same as the app's unless it serves as a least-privilege role. */
+function owner(t: TestApp, tenant: Tenant) {
+  return t.db.forTenantAsOwner(tenant.id, tenant.schemaName);
 }
 
 export async function verifyOverHttp(t: TestApp, admin: Staff): Promise<VerifyReport> {
