@@ -93,3 +93,25 @@ export async function readTraffic(
   }
   return { clerk, admin, patientId: patient.id };
 }
+
+/**
+ * Audit events recorded `yearsAgo` years ago, one minute apart: inserted by raw SQL with their
+ * time set, before anything links them, so the chain hashes the old time as if it had been
+ * recorded then. An INSERT is all it takes (the trail is append-only, not insert-proof): the
+ * trigger stays on and nothing is updated.
+ */
+export async function backdatedEvents(
+  t: TestApp,
+  tenant: Tenant,
+  count: number,
+  yearsAgo = 6,
+): Promise<void> {
+  await rawSql(
+    t,
+    tenant,
+    `insert into $S.audit_events (id, occurred_at, actor_role, action, outcome)
+      select gen_random_uuid(), now() - interval '${yearsAgo} years' + i * interval '1 minute',
+        'clerk', 'test.old', 'success'
+      from generate_series(1, ${count}) as i`,
+  );
+}

@@ -167,6 +167,18 @@ describe.runIf(postgres)('the API served as a least-privilege role on PostgreSQL
     });
   });
 
+  it('may not run the audit purge, nor delete under the purge’s mark set by hand', async () => {
+    await expect(run(`select $S.audit_purge(1, 5)`)).rejects.toMatchObject(refusedByPrivilege);
+    await expect(
+      served()
+        .transaction()
+        .execute(async (trx) => {
+          await sql`select set_config('mediconnect.audit_purge', '1000000', true)`.execute(trx);
+          await run(`delete from $S.audit_events`, trx);
+        }),
+    ).rejects.toMatchObject(refusedByPrivilege);
+  });
+
   it('still has every change refused in the database after the attempts', async () => {
     const events = await run(`select count(*)::int as n from $S.audit_events`);
     const tables = await run(`select count(*)::int as n from pg_tables
