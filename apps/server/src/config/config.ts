@@ -46,8 +46,9 @@ export interface Config {
   demoSeed: boolean;
   audit: AuditSettings;
   /**
-   * The PostgreSQL role the application's queries should run as: every tenant migration grants
-   * it SELECT and INSERT on the audit tables and nothing more. Null: no grants are made.
+   * The PostgreSQL role every request's queries run as (migrations run as the DATABASE_URL
+   * user): each migration grants it row access, only SELECT and INSERT on the audit tables, no
+   * DDL. Null: requests run as the DATABASE_URL user (refused in production).
    */
   databaseAppRole: string | null;
   /** Connections to PostgreSQL per instance. */
@@ -395,8 +396,13 @@ function productionRefusals(config: Config, env: Env): string[] {
     refusals.push(
       'DATABASE_URL is required in production (the embedded database is for one machine)',
     );
-  } else if (!verifiesTls(config.databaseUrl)) {
-    refusals.push('DATABASE_URL must use TLS with sslmode=verify-full in production');
+  } else {
+    if (!verifiesTls(config.databaseUrl))
+      refusals.push('DATABASE_URL must use TLS with sslmode=verify-full in production');
+    if (config.databaseAppRole === null)
+      refusals.push(
+        'MEDICONNECT_DB_APP_ROLE is required in production (requests must not run as the schema owner)',
+      );
   }
   if (config.redisUrl === null) {
     refusals.push('REDIS_URL is required in production (the in-process store does not scale out)');

@@ -19,7 +19,7 @@ import {
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { appRole: true });
 });
 afterAll(async () => {
   await t.close();

@@ -20,7 +20,7 @@ interface PatientPage {
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { appRole: true });
 });
 afterAll(async () => {
   await t.close();

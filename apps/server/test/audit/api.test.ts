@@ -32,7 +32,7 @@ interface Page {
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { appRole: true });
 });
 afterAll(async () => {
   await t.close();

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterEach, expect, it } from 'vitest';
 import { rotateSigningKeys, signingKeysPath } from '../../src/platform/keys/signing-keys.js';
 import { createFastClinic, startTestApp, type TestApp } from '../support/harness.js';
-import { readLinks, readTraffic, tamper, verifyOverHttp } from './support.js';
+import { backdatedEvents, readLinks, readTraffic, tamper, verifyOverHttp } from './support.js';
 
 const run = promisify(execFile);
 let t: TestApp | null = null;
@@ -102,3 +102,27 @@ it('audit export writes FHIR AuditEvent NDJSON from the given time, without name
   expect(all.stdout).not.toContain('試験');
   expect(none.stdout).toBe('');
 }, 90_000);
+
+it('audit purge cuts expired events at a signed checkpoint, and verify starts there', async () => {
+  t = await startTestApp({}, { onDisk: true });
+  const clinic = await createFastClinic(t);
+  // Four events of six years ago, signed by the clinic's first checkpoint; then today's traffic.
+  await backdatedEvents(t, clinic.tenant, 4);
+  await t.services.auditChainer.verify(clinic.tenant);
+  await readTraffic(t, clinic, 1);
+  const code = clinic.tenant.code;
+
+  const dryRun = await mediconnect(t, ['audit', 'purge', '--tenant', code, '--dry-run']);
+  const purged = await mediconnect(t, ['audit', 'purge', '--tenant', code]);
+  const verified = await mediconnect(t, ['audit', 'verify', '--tenant', code]);
+
+  expect(dryRun.code).toBe(0);
+  expect(dryRun.stdout).toMatch(
+    /would purge 4 event\(s\), seq 1–4, .* up to the signed checkpoint at position 4; nothing removed/,
+  );
+  expect(purged.code).toBe(0);
+  expect(purged.stdout).toMatch(/purged 4 event\(s\), seq 1–4, .*which now anchors the trail/);
+  expect(verified.code).toBe(0);
+  expect(verified.stdout).toMatch(/purged before position 4; verified from the signed checkpoint/);
+  expect(verified.stdout).toContain('audit trail intact');
+}, 120_000);

@@ -20,7 +20,7 @@ const CHAIN_LOCK = (schema: string) =>
 export async function tamper(t: TestApp, tenant: Tenant, statements: string[]): Promise<void> {
   const s = `"${tenant.schemaName}"`;
   const tables = ['audit_events', 'audit_chain', 'audit_checkpoints'];
-  await t.db.control.transaction().execute(async (trx) => {
+  await owner(t, tenant).transaction(async (trx) => {
     await CHAIN_LOCK(tenant.schemaName).execute(trx);
     for (const table of tables)
       await sql.raw(`alter table ${s}.${table} disable trigger user`).execute(trx);
@@ -38,8 +38,13 @@ export async function rawSql<R = Record<string, unknown>>(
 ): Promise<R[]> {
   const result = await sql
     .raw<R>(statement.replaceAll('$S', `"${tenant.schemaName}"`))
-    .execute(t.db.control);
+    .execute(owner(t, tenant).db);
   return result.rows;
+}
+
+/** The schema owner's handle: the same as the app's unless it serves as a least-privilege role. */
+function owner(t: TestApp, tenant: Tenant) {
+  return t.db.forTenantAsOwner(tenant.id, tenant.schemaName);
 }
 
 export async function verifyOverHttp(t: TestApp, admin: Staff): Promise<VerifyReport> {
@@ -87,4 +92,26 @@ export async function readTraffic(
     if (response.statusCode !== 200) throw new Error(`read failed: ${response.body}`);
   }
   return { clerk, admin, patientId: patient.id };
+}
+
+/**
+ * Audit events recorded `yearsAgo` years ago, one minute apart: inserted by raw SQL with their
+ * time set, before anything links them, so the chain hashes the old time as if it had been
+ * recorded then. An INSERT is all it takes (the trail is append-only, not insert-proof): the
+ * trigger stays on and nothing is updated.
+ */
+export async function backdatedEvents(
+  t: TestApp,
+  tenant: Tenant,
+  count: number,
+  yearsAgo = 6,
+): Promise<void> {
+  await rawSql(
+    t,
+    tenant,
+    `insert into $S.audit_events (id, occurred_at, actor_role, action, outcome)
+      select gen_random_uuid(), now() - interval '${yearsAgo} years' + i * interval '1 minute',
+        'clerk', 'test.old', 'success'
+      from generate_series(1, ${count}) as i`,
+  );
 }

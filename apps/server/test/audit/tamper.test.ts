@@ -6,12 +6,15 @@ import { rawSql, readLinks, readTraffic, tamper, verifyOverHttp } from './suppor
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({
-    // A missing sequence number becomes a recorded gap at once (tests run one request at a time).
-    MEDICONNECT_AUDIT_GAP_GRACE_SECONDS: '0',
-    // A signed checkpoint after every batch, so a rewritten chain always meets one.
-    MEDICONNECT_AUDIT_CHECKPOINT_EVENTS: '1',
-  });
+  t = await startTestApp(
+    {
+      // A missing sequence number becomes a recorded gap at once (tests run one request at a time).
+      MEDICONNECT_AUDIT_GAP_GRACE_SECONDS: '0',
+      // A signed checkpoint after every batch, so a rewritten chain always meets one.
+      MEDICONNECT_AUDIT_CHECKPOINT_EVENTS: '1',
+    },
+    { appRole: true },
+  );
 });
 afterAll(async () => {
   await t.close();

@@ -22,6 +22,7 @@ const GOOD_PRODUCTION: Record<string, string> = {
   MEDICONNECT_S3_BUCKET: 'mediconnect-files',
   MEDICONNECT_S3_QUARANTINE_BUCKET: 'mediconnect-quarantine',
   MEDICONNECT_S3_REGION: 'ap-northeast-1',
+  MEDICONNECT_DB_APP_ROLE: 'mediconnect_app',
 };
 
 /** The refusal lines of loadConfig(env), or [] when it accepts the environment. */
@@ -77,6 +78,11 @@ describe('production configuration', () => {
       },
     },
     { what: 'a missing DATABASE_URL', name: 'DATABASE_URL', env: { DATABASE_URL: undefined } },
+    {
+      what: 'requests served as the schema owner (no app role)',
+      name: 'MEDICONNECT_DB_APP_ROLE',
+      env: { MEDICONNECT_DB_APP_ROLE: undefined },
+    },
     {
       what: 'redis:// instead of rediss://',
       name: 'REDIS_URL',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Secret, TOTP } from 'otpauth';
+import pg from 'pg';
 import { buildApp, createServices, type Services } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/http/logging.js';
@@ -48,11 +49,25 @@ export const ORIGIN = 'http://localhost:8080';
 /** Carries the log canary too: a password must never reach a log line. */
 export const PASSWORD = `correct-horse-battery-${MARKER}`;
 
+export interface TestAppOptions {
+  onDisk?: boolean;
+  /**
+   * PostgreSQL only: serve requests as a least-privilege role of this app's own, as production
+   * must (MEDICONNECT_DB_APP_ROLE), created here and dropped at close. Ignored on PGlite, which
+   * has one user and no roles.
+   */
+  appRole?: boolean;
+}
+
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { onDisk?: boolean } = {},
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mediconnect-test-'));
+  const appRole =
+    options.appRole === true && process.env.DATABASE_URL !== undefined
+      ? await createAppRole(process.env.DATABASE_URL)
+      : null;
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '8080',
@@ -68,6 +83,7 @@ export async function startTestApp(
     MEDICONNECT_REFRESH_LIMIT_PER_IP: '1000000',
     ...(process.env.DATABASE_URL === undefined ? {} : { DATABASE_URL: process.env.DATABASE_URL }),
     ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
+    ...(appRole === null ? {} : { MEDICONNECT_DB_APP_ROLE: appRole.name }),
     ...env,
   });
   const logs: string[] = [];
@@ -107,7 +123,30 @@ export async function startTestApp(
     release,
     async close() {
       await release();
+      await appRole?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A NOLOGIN role of one test file's own on the shared server; the test login may SET ROLE to it. */
+async function createAppRole(databaseUrl: string) {
+  const name = `mc_app_${crypto.randomBytes(5).toString('hex')}`;
+  const asOwner = async (statement: string) => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await asOwner(`create role ${name} nologin`);
+  return {
+    name,
+    drop: async () => {
+      await asOwner(`drop owned by ${name}`);
+      await asOwner(`drop role ${name}`);
     },
   };
 }

@@ -250,13 +250,20 @@ export interface AuditQuery {
 }
 
 export type AuditProblem =
-  'hash_mismatch' | 'missing_event' | 'inserted_event' | 'reordered' | 'bad_checkpoint';
+  | 'hash_mismatch'
+  | 'missing_event'
+  | 'inserted_event'
+  | 'reordered'
+  | 'bad_checkpoint'
+  | 'missing_anchor';
 
 /** What GET /audit/verify found when it walked the hash chain. */
 export interface AuditVerification {
   status: 'intact' | 'broken';
   checkedEvents: number;
   pendingEvents: number;
+  /** After a retention purge: the signed checkpoint the remaining trail is verified from. */
+  anchor: { position: number; at: string } | null;
   lastCheckpoint: { position: number; at: string; signatureValid: boolean } | null;
   firstBroken: {
     position: number;

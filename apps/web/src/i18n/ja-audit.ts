@@ -125,6 +125,9 @@ export const jaAudit = {
     unverified: '未検証の記録',
     unverifiedHint: '最初の異常より後の記録は検証できていません。',
     count: (n: number) => `${n.toLocaleString('ja-JP')}件`,
+    anchor: '検証の起点',
+    anchorAt: (position: number, at: string) =>
+      `保存期間を過ぎた記録を削除済み：チェーンの${position}番目の署名済みチェックポイント（${at}）から検証`,
     lastCheckpoint: '最後のチェックポイント',
     noCheckpoint: 'まだありません',
     checkpointAt: (position: number, at: string) => `チェーンの${position}番目まで（${at}）`,
@@ -141,6 +144,7 @@ export const jaAudit = {
       inserted_event: '記録が後から挿入されています',
       reordered: '記録の順序が入れ替えられています',
       bad_checkpoint: 'チェックポイントが一致しないか、署名が正しくありません',
+      missing_anchor: '保存期間後の削除の起点となる署名済みチェックポイントがありません',
     },
   },
 };

@@ -176,6 +176,13 @@ async function signCheckpoint(
     .sign(privateKey);
 }
 
+/** Waits for the tenant's chain lock, held to the end of the transaction: no batch runs meanwhile. */
+export async function lockChain(trx: Kysely<TenantDatabase>, schema: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${CHAIN_LOCK_CLASS}::integer, hashtext(${schema}))`.execute(
+    trx,
+  );
+}
+
 /** Links everything that can be linked now (bounded), e.g. before a verification. */
 export async function chainAll(
   handle: TenantDb,

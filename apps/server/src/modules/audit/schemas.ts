@@ -53,6 +53,7 @@ const Problem = Type.Union([
   Type.Literal('inserted_event'),
   Type.Literal('reordered'),
   Type.Literal('bad_checkpoint'),
+  Type.Literal('missing_anchor'),
 ]);
 
 export const VerifyAnswer = Type.Object(
@@ -60,6 +61,10 @@ export const VerifyAnswer = Type.Object(
     status: Type.Union([Type.Literal('intact'), Type.Literal('broken')]),
     checkedEvents: Type.Integer(),
     pendingEvents: Type.Integer(),
+    anchor: Type.Union([
+      Type.Object({ position: Type.Integer(), at: Type.String() }, { additionalProperties: false }),
+      Type.Null(),
+    ]),
     lastCheckpoint: Type.Union([
       Type.Object(
         { position: Type.Integer(), at: Type.String(), signatureValid: Type.Boolean() },

@@ -1,5 +1,5 @@
 import { compactVerify } from 'jose';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { TenantDb } from '../../platform/db/database.js';
 import type { AuditChainTable, AuditCheckpointsTable } from '../../platform/db/tables.js';
 import { SIGNING_ALG, type SigningKeys } from '../../platform/keys/signing-keys.js';
@@ -13,7 +13,12 @@ import {
 import { CHECKPOINT_TYPE, type CheckpointClaims } from './chain.js';
 
 export type Problem =
-  'hash_mismatch' | 'missing_event' | 'inserted_event' | 'reordered' | 'bad_checkpoint';
+  | 'hash_mismatch'
+  | 'missing_event'
+  | 'inserted_event'
+  | 'reordered'
+  | 'bad_checkpoint'
+  | 'missing_anchor';
 
 export interface BrokenLink {
   position: number;
@@ -26,6 +31,11 @@ export interface VerifyReport {
   status: 'intact' | 'broken';
   checkedEvents: number;
   pendingEvents: number;
+  /**
+   * Where the walk began: null at the genesis; after a purge, the signed checkpoint the trail was
+   * cut at, whose hash the first remaining link must follow.
+   */
+  anchor: { position: number; at: string } | null;
   lastCheckpoint: { position: number; at: string; signatureValid: boolean } | null;
   firstBroken: BrokenLink | null;
   verifiedAt: string;
@@ -33,14 +43,25 @@ export interface VerifyReport {
 
 const PAGE = 1000;
 
+/** The event a purge records, in its own transaction; its details name the anchor position. */
+export const PURGE_ACTION = 'audit.purge';
+
 type ChainRow = Selectable<AuditChainTable>;
 type Checkpoint = Selectable<AuditCheckpointsTable>;
 
+/** Where a walk begins: the genesis, or the checkpoint a purge cut the trail at. */
+interface Start {
+  position: number;
+  hash: string;
+  anchor: VerifyReport['anchor'];
+}
+
 /**
- * Walks the whole chain from its genesis: each link must follow the previous one, each event
- * must hash to its link, every number in the sequence must be accounted for (an event or a
- * recorded gap), and every checkpoint must be signed by a platform key over the hash the chain
- * has at its position. Stops at the first broken link and names it.
+ * Walks the whole chain from its genesis, or from the signed checkpoint the last purge left as
+ * its anchor: each link must follow the previous one, each event must hash to its link, every
+ * number in the sequence must be accounted for (an event or a recorded gap), and every
+ * checkpoint must be signed by a platform key over the hash the chain has at its position.
+ * Stops at the first broken link and names it.
  */
 export async function verifyTrail(handle: TenantDb, keys: SigningKeys): Promise<VerifyReport> {
   const checkpoints = await handle.db
@@ -48,8 +69,10 @@ export async function verifyTrail(handle: TenantDb, keys: SigningKeys): Promise<
     .selectAll()
     .orderBy('position')
     .execute();
-  const walk = new ChainWalk(handle, keys, checkpoints);
-  const firstBroken = await walk.run();
+  const start = await startOf(handle, keys, checkpoints);
+  const walk = new ChainWalk(handle, keys, checkpoints, 'broken' in start ? null : start);
+  const firstBroken =
+    'broken' in start ? start.broken : ((await strayBefore(handle, start)) ?? (await walk.run()));
   const pending = await handle.db
     .selectFrom('audit_events')
     .select((eb) => eb.fn.countAll<string>().as('count'))
@@ -60,6 +83,7 @@ export async function verifyTrail(handle: TenantDb, keys: SigningKeys): Promise<
     status: firstBroken === null ? 'intact' : 'broken',
     checkedEvents: walk.checkedEvents,
     pendingEvents: Number(pending.count),
+    anchor: 'broken' in start ? null : start.anchor,
     lastCheckpoint:
       last === undefined
         ? null
@@ -73,19 +97,90 @@ export async function verifyTrail(handle: TenantDb, keys: SigningKeys): Promise<
   };
 }
 
+/**
+ * The newest purge event names the anchor (purge.ts writes it in the purge's transaction, and a
+ * later purge never removes the newest one): with none, the trail must start at the genesis.
+ * So a removed anchor checkpoint is caught, and so is a cut made without a purge, or one past
+ * the anchor the purge recorded.
+ */
+async function startOf(
+  handle: TenantDb,
+  keys: SigningKeys,
+  checkpoints: Checkpoint[],
+): Promise<Start | { broken: BrokenLink }> {
+  const genesis = { position: 0, hash: genesisHash(handle.tenantId), anchor: null };
+  const purge = await handle.db
+    .selectFrom('audit_events')
+    .select(['id', 'seq', sql<string | null>`details->>'anchorPosition'`.as('anchor')])
+    .where('action', '=', PURGE_ACTION)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (purge === undefined) return genesis;
+  const position = Number(purge.anchor);
+  const brokenAt = (problem: Problem, at = position): { broken: BrokenLink } => ({
+    broken: {
+      position: at,
+      seq: at,
+      eventId: problem === 'inserted_event' ? purge.id : null,
+      problem,
+    },
+  });
+  if (!Number.isSafeInteger(position) || position < 1)
+    return brokenAt('inserted_event', Number(purge.seq));
+  // A purge removes every link before its anchor in the same transaction as it records itself.
+  const before = await handle.db
+    .selectFrom('audit_chain')
+    .select('position')
+    .where('position', '<', String(position))
+    .limit(1)
+    .executeTakeFirst();
+  if (before !== undefined) return brokenAt('inserted_event', Number(purge.seq));
+
+  const checkpoint = checkpoints.find((c) => Number(c.position) === position);
+  if (checkpoint === undefined) return brokenAt('missing_anchor');
+  const claims = await readCheckpoint(checkpoint, keys, handle.tenantId);
+  if (claims === null) return brokenAt('bad_checkpoint');
+  return {
+    position,
+    hash: claims.hash,
+    anchor: { position, at: checkpoint.signed_at.toISOString() },
+  };
+}
+
+/** An event numbered at or before the start: after a purge, its numbers are free to take. */
+async function strayBefore(handle: TenantDb, start: Start): Promise<BrokenLink | null> {
+  const stray = await handle.db
+    .selectFrom('audit_events')
+    .select(['id', 'seq'])
+    .where('seq', '<=', String(start.position))
+    .orderBy('seq')
+    .limit(1)
+    .executeTakeFirst();
+  if (stray === undefined) return null;
+  const seq = Number(stray.seq);
+  return { position: seq, seq, eventId: stray.id, problem: 'inserted_event' };
+}
+
 class ChainWalk {
   checkedEvents = 0;
   lastSeq = 0;
   private position = 0;
-  private hash: string;
+  private hash = '';
   private readonly checkpointsAt: Map<number, Checkpoint[]>;
 
+  /** `start` null: the walk has nowhere to begin (its start is broken) and checks nothing. */
   constructor(
     private readonly handle: TenantDb,
     private readonly keys: SigningKeys,
     private readonly checkpoints: Checkpoint[],
+    start: Start | null,
   ) {
-    this.hash = genesisHash(handle.tenantId);
+    if (start !== null) {
+      this.position = start.position;
+      this.lastSeq = start.position;
+      this.hash = start.hash;
+    }
     this.checkpointsAt = new Map();
     for (const checkpoint of checkpoints) {
       const at = Number(checkpoint.position);

@@ -74,6 +74,11 @@ function Result({ result }: { result: AuditVerification }) {
           {v.count(result.pendingEvents)}
           <span className="audit-verify__hint">{intact ? v.pendingHint : v.unverifiedHint}</span>
         </Row>
+        {result.anchor !== null && (
+          <Row label={v.anchor} testId="audit-verify-anchor">
+            {v.anchorAt(result.anchor.position, formatTokyoDateTime(result.anchor.at))}
+          </Row>
+        )}
         <Row label={v.lastCheckpoint} testId="audit-verify-checkpoint">
           <Checkpoint checkpoint={result.lastCheckpoint} />
         </Row>

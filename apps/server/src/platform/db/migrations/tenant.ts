@@ -366,4 +366,64 @@ export const tenantMigrations: Migration[] = [
         add column consultation_ended_at timestamptz`,
     ],
   },
+  {
+    version: 11,
+    name: 'audit purge after the retention period, up to a signed checkpoint, owner only',
+    // The append-only trigger keeps refusing every UPDATE and TRUNCATE, and every DELETE but the
+    // purge's: audit_purge (SECURITY DEFINER, so it runs as the schema owner; EXECUTE revoked
+    // from PUBLIC, so neither the app role nor anyone else may call it) marks its transaction
+    // with the anchor position, and the trigger lets a DELETE through only under that mark, by
+    // the tables' owner, and only rows up to the anchor. The anchor's checkpoint and its own link
+    // stay: verification restarts from the signed checkpoint, the chainer from the link. The
+    // function refuses a cut younger than five years (医療法施行規則) or past an event still
+    // within the retention period. See apps/server/src/modules/audit/README.md.
+    statements: (s) => [
+      `create or replace function ${s}.audit_append_only() returns trigger language plpgsql as $$
+        declare
+          anchor bigint := nullif(current_setting('mediconnect.audit_purge', true), '')::bigint;
+        begin
+          if tg_op = 'DELETE' and anchor is not null
+            and current_user = (select pg_get_userbyid(relowner) from pg_class where oid = tg_relid)
+          then
+            if tg_table_name = 'audit_events' then
+              if old.seq <= anchor then return old; end if;
+            elsif old.position < anchor then
+              return old;
+            end if;
+          end if;
+          raise exception 'the audit trail is append-only (% on %)', tg_op, tg_table_name
+            using errcode = 'insufficient_privilege';
+        end $$`,
+      `create function ${s}.audit_purge(anchor bigint, retention_years integer)
+        returns bigint language plpgsql security definer
+        set search_path = pg_catalog, pg_temp as $$
+        declare
+          cutoff timestamptz;
+          purged bigint;
+        begin
+          if retention_years is null or retention_years < 5 then
+            raise exception 'audit events are kept at least five years'
+              using errcode = 'insufficient_privilege';
+          end if;
+          cutoff := now() - make_interval(years => retention_years);
+          if not exists (select 1 from ${s}.audit_checkpoints where position = anchor) then
+            raise exception 'no signed checkpoint at position %', anchor
+              using errcode = 'no_data_found';
+          end if;
+          if exists (select 1 from ${s}.audit_events where seq <= anchor and occurred_at >= cutoff)
+          then
+            raise exception 'events up to position % are not all past the retention period', anchor
+              using errcode = 'insufficient_privilege';
+          end if;
+          perform set_config('mediconnect.audit_purge', anchor::text, true);
+          delete from ${s}.audit_checkpoints where position < anchor;
+          delete from ${s}.audit_chain where position < anchor;
+          delete from ${s}.audit_events where seq <= anchor;
+          get diagnostics purged = row_count;
+          perform set_config('mediconnect.audit_purge', '', true);
+          return purged;
+        end $$`,
+      `revoke all on function ${s}.audit_purge(bigint, integer) from public`,
+    ],
+  },
 ];
