@@ -12,7 +12,7 @@ import { book, booked, get, inMinutes, patch, setting } from './support.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { appRole: true });
 });
 afterAll(() => t.close());
 

@@ -21,7 +21,11 @@ const HEARTBEAT_MS = 150;
 let t: TestApp;
 let url: string;
 beforeAll(async () => {
-  t = await startTestApp({ MEDICONNECT_SIGNALING_HEARTBEAT_MS: String(HEARTBEAT_MS) });
+  t = await startTestApp(
+    { MEDICONNECT_SIGNALING_HEARTBEAT_MS: String(HEARTBEAT_MS) },
+    // On PostgreSQL, as production serves: the video encounter is written by the app role.
+    { appRole: true },
+  );
   url = await listen(t);
 });
 afterAll(async () => {
