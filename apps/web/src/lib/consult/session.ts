@@ -1,0 +1,484 @@
+// One participant's side of a video consultation: the room token, the camera and microphone, the
+// signaling socket (reconnected with backoff) and the WebRTC peer. React reads its state through
+// subscribe/snapshot; nothing here touches the DOM.
+import { getVideoToken } from '../../api/appointments';
+import { asApiError, type ApiError } from '../../api/client';
+import {
+  CLOSE,
+  parseServerMessage,
+  signalingUrl,
+  type ClientMessage,
+  type ConsultRole,
+  type ServerMessage,
+  type SignalData,
+} from '../../api/signaling';
+import type { VideoToken } from '../../api/types';
+import { MediaUnavailable, openCameraAndMicrophone, stopStream, type MediaRefusal } from './media';
+import { Peer } from './peer';
+
+/** Why the room will not open for this participant; none of these is retried on its own. */
+export type RoomRefusal =
+  'outsideWindow' | 'cancelled' | 'notVideo' | 'notFound' | 'forbidden' | 'replaced' | 'lost';
+
+export type Phase =
+  | { name: 'preparing' }
+  | { name: 'media' }
+  | { name: 'mediaRefused'; reason: MediaRefusal }
+  | { name: 'connecting' }
+  | { name: 'waiting' }
+  | { name: 'call' }
+  | { name: 'left' }
+  | { name: 'ended' }
+  | { name: 'refused'; reason: RoomRefusal; error: ApiError | null };
+
+export interface ConsultState {
+  phase: Phase;
+  role: ConsultRole | null;
+  /** The socket dropped and is being reopened; the call's media may still flow meanwhile. */
+  reconnecting: boolean;
+  /** Doctor: a patient is in the waiting room. */
+  patientWaiting: boolean;
+  peerPresent: boolean;
+  /** Doctor: the video encounter opened on admission, where the SOAP note is written. */
+  encounterId: string | null;
+  localStream: MediaStream | null;
+  remoteStream: MediaStream | null;
+  micOn: boolean;
+  cameraOn: boolean;
+  /** The receiver's decoded video frames (RTCPeerConnection stats, inbound-rtp). */
+  framesDecoded: number;
+}
+
+const INITIAL: ConsultState = {
+  phase: { name: 'preparing' },
+  role: null,
+  reconnecting: false,
+  patientWaiting: false,
+  peerPresent: false,
+  encounterId: null,
+  localStream: null,
+  remoteStream: null,
+  micOn: true,
+  cameraOn: true,
+  framesDecoded: 0,
+};
+
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
+const MAX_RECONNECTS = 12;
+/** A token this close to its end is not sent: it could expire on the way. */
+const TOKEN_MARGIN_MS = 30_000;
+/** An offer left unanswered this long no longer holds back the next one. */
+const ANSWER_TIMEOUT_MS = 10_000;
+const STATS_INTERVAL_MS = 1000;
+
+function refusalOfApi(error: ApiError): RoomRefusal | null {
+  switch (error.code) {
+    case 'outside_join_window':
+      return 'outsideWindow';
+    case 'appointment_cancelled':
+      return 'cancelled';
+    case 'not_a_video_appointment':
+      return 'notVideo';
+    default:
+      if (error.status === 404) return 'notFound';
+      if (error.status === 403 || error.status === 401) return 'forbidden';
+      return null;
+  }
+}
+
+/** What a close code says (the reason is the server's error code, never data). */
+function refusalOfClose(code: number, reason: string): RoomRefusal | null {
+  if (code === CLOSE.replaced) return 'replaced';
+  if (code === CLOSE.unauthenticated) return 'lost';
+  if (code !== CLOSE.refused) return null;
+  if (reason === 'outside_join_window') return 'outsideWindow';
+  if (reason === 'appointment_cancelled') return 'cancelled';
+  return 'forbidden';
+}
+
+export class ConsultSession {
+  private state: ConsultState = INITIAL;
+  private readonly listeners = new Set<() => void>();
+  private token: VideoToken | null = null;
+  /** The TURN servers of the latest token; never any other STUN or TURN server. */
+  private iceServers: VideoToken['iceServers'] = [];
+  private socket: WebSocket | null = null;
+  private peer: Peer | null = null;
+  private disposed = false;
+  private left = false;
+  private admitted = false;
+  private reconnects = 0;
+  private retryTimer: number | undefined;
+  private statsTimer: number | undefined;
+  /** Signals are handled one at a time, in the order they came. */
+  private signals: Promise<void> = Promise.resolve();
+  /** Doctor: an offer waits for its answer; a second offer meanwhile would cross it. */
+  private offerPending = false;
+  private offerAgain = false;
+  /** Doctor: an offer went to the participant now in the room (admitted and peer-joined both
+   *  announce the same arrival; one offer answers both). */
+  private offeredToPeer = false;
+  private answerTimer: number | undefined;
+
+  constructor(private readonly appointmentId: string) {}
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  readonly snapshot = (): ConsultState => this.state;
+
+  /** Token first, so a closed room says so before the camera is asked for; then media, then in. */
+  async start(): Promise<void> {
+    this.left = false;
+    this.reconnects = 0;
+    this.set({ ...INITIAL, micOn: this.state.micOn, cameraOn: this.state.cameraOn });
+    if (!(await this.fetchToken())) return;
+    await this.openMedia();
+  }
+
+  async retryMedia(): Promise<void> {
+    await this.openMedia();
+  }
+
+  admit(): void {
+    this.send({ type: 'admit' });
+  }
+
+  /** Doctor: ends the consultation for both; the server answers `ended` to each. */
+  end(): void {
+    this.send({ type: 'end' });
+  }
+
+  /** Patient: leaves the room; the doctor sees them go and may see them come back. */
+  leave(): void {
+    this.left = true;
+    this.send({ type: 'leave' });
+    this.teardown();
+    this.set({ phase: { name: 'left' }, reconnecting: false });
+  }
+
+  setMic(on: boolean): void {
+    for (const track of this.state.localStream?.getAudioTracks() ?? []) track.enabled = on;
+    this.set({ micOn: on });
+  }
+
+  setCamera(on: boolean): void {
+    for (const track of this.state.localStream?.getVideoTracks() ?? []) track.enabled = on;
+    this.set({ cameraOn: on });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.send({ type: 'leave' });
+    this.disposed = true;
+    this.teardown();
+  }
+
+  // --- steps ---
+
+  private async fetchToken(): Promise<boolean> {
+    try {
+      const token = await getVideoToken(this.appointmentId);
+      if (this.disposed) return false;
+      this.token = token;
+      this.iceServers = token.iceServers;
+      return true;
+    } catch (err) {
+      if (this.disposed) return false;
+      const error = asApiError(err);
+      const reason = refusalOfApi(error);
+      if (reason !== null || !this.inRoom()) {
+        this.refuse(reason ?? 'lost', error);
+        return false;
+      }
+      return false;
+    }
+  }
+
+  private async openMedia(): Promise<void> {
+    this.set({ phase: { name: 'media' } });
+    try {
+      const stream = await openCameraAndMicrophone();
+      if (this.disposed) {
+        stopStream(stream);
+        return;
+      }
+      for (const track of stream.getAudioTracks()) track.enabled = this.state.micOn;
+      for (const track of stream.getVideoTracks()) track.enabled = this.state.cameraOn;
+      this.set({ localStream: stream, phase: { name: 'connecting' } });
+      this.connect();
+    } catch (err) {
+      if (this.disposed) return;
+      const reason = err instanceof MediaUnavailable ? err.reason : 'other';
+      this.set({ phase: { name: 'mediaRefused', reason } });
+    }
+  }
+
+  private connect(): void {
+    const token = this.token;
+    if (token === null || Date.parse(token.expiresAt) - Date.now() < TOKEN_MARGIN_MS) {
+      this.reconnect();
+      return;
+    }
+    // Each room token opens one socket; a reconnect fetches a fresh one.
+    this.token = null;
+    const socket = new WebSocket(signalingUrl());
+    this.socket = socket;
+    socket.onopen = () => {
+      socket.send(JSON.stringify({ type: 'auth', token: token.roomToken } satisfies ClientMessage));
+    };
+    socket.onmessage = (event: MessageEvent<unknown>) => {
+      if (socket !== this.socket || typeof event.data !== 'string') return;
+      const message = parseServerMessage(event.data);
+      if (message !== null) this.onMessage(message);
+    };
+    socket.onclose = (event) => {
+      if (socket !== this.socket) return;
+      this.socket = null;
+      this.onClose(event.code, event.reason);
+    };
+  }
+
+  /** After a dropped socket: a fresh token, a new socket, waiting longer each time. */
+  private reconnect(): void {
+    if (this.disposed || this.left) return;
+    if (this.reconnects >= MAX_RECONNECTS) {
+      this.refuse('lost', null);
+      return;
+    }
+    const delay = BACKOFF_MS[Math.min(this.reconnects, BACKOFF_MS.length - 1)] ?? 0;
+    this.reconnects += 1;
+    this.set({ reconnecting: this.inRoom() });
+    window.clearTimeout(this.retryTimer);
+    this.retryTimer = window.setTimeout(() => {
+      void this.fetchToken().then((ok) => {
+        if (this.disposed || this.left || this.isTerminal()) return;
+        if (ok) this.connect();
+        else this.reconnect();
+      });
+    }, delay);
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.disposed || this.left) return;
+    if (code === CLOSE.ended || code === CLOSE.consultationEnded) {
+      this.finish();
+      return;
+    }
+    const refusal = refusalOfClose(code, reason);
+    if (refusal !== null) {
+      this.refuse(refusal, null);
+      return;
+    }
+    this.reconnect();
+  }
+
+  private onMessage(message: ServerMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        this.onWelcome(message);
+        return;
+      case 'patient-waiting':
+        this.set({ patientWaiting: true, peerPresent: true });
+        return;
+      case 'admitted':
+        this.admitted = true;
+        this.set({
+          phase: { name: 'call' },
+          patientWaiting: false,
+          peerPresent: true,
+          encounterId: message.encounterId ?? this.state.encounterId,
+        });
+        if (this.state.role === 'doctor') this.makeOffer();
+        return;
+      case 'peer-joined':
+        this.set({ peerPresent: true });
+        // The doctor renegotiates with a participant who (re)joined after the admission.
+        if (this.admitted && this.state.role === 'doctor' && !this.offeredToPeer) {
+          this.makeOffer();
+        }
+        return;
+      case 'peer-left':
+        this.offeredToPeer = false;
+        this.dropPeer();
+        this.set({ peerPresent: false, patientWaiting: false });
+        return;
+      case 'signal':
+        this.queueSignal(message.data);
+        return;
+      case 'ended':
+        this.finish();
+        return;
+      case 'error':
+        // A refused action (not_admitted, forbidden) leaves the socket open; nothing to show.
+        return;
+    }
+  }
+
+  private onWelcome(message: Extract<ServerMessage, { type: 'welcome' }>): void {
+    this.reconnects = 0;
+    this.offeredToPeer = false;
+    this.admitted = message.state === 'admitted';
+    this.set({
+      role: message.role,
+      reconnecting: false,
+      peerPresent: message.peerPresent,
+      patientWaiting: message.role === 'doctor' && !this.admitted && message.peerPresent,
+      encounterId: message.encounterId ?? this.state.encounterId,
+      phase: { name: this.admitted ? 'call' : 'waiting' },
+    });
+    if (!message.peerPresent) this.dropPeer();
+    // Back after a dropped socket: the doctor offers again to a patient already in the room.
+    if (this.admitted && message.peerPresent && message.role === 'doctor') this.makeOffer();
+  }
+
+  // --- WebRTC ---
+
+  private newPeer(): Peer {
+    this.dropPeer();
+    const local = this.state.localStream ?? new MediaStream();
+    const peer = new Peer(this.iceServers, local, {
+      onCandidate: (candidate) => {
+        if (peer === this.peer)
+          this.send({ type: 'signal', data: { kind: 'candidate', candidate } });
+      },
+      onRemoteStream: (stream) => {
+        if (peer === this.peer) this.set({ remoteStream: stream });
+      },
+      onConnectionState: (state) => {
+        // A path that died while both stay connected to the room: the doctor offers anew.
+        if (peer === this.peer && state === 'failed' && this.state.role === 'doctor') {
+          this.makeOffer();
+        }
+      },
+    });
+    this.peer = peer;
+    this.startStats();
+    return peer;
+  }
+
+  private makeOffer(): void {
+    if (this.offerPending) {
+      this.offerAgain = true;
+      return;
+    }
+    // A new peer drops the old one, and with it whatever the old offer was waiting for.
+    const peer = this.newPeer();
+    this.offerPending = true;
+    this.offerAgain = false;
+    this.offeredToPeer = true;
+    this.answerTimer = window.setTimeout(() => {
+      this.offerSettled();
+    }, ANSWER_TIMEOUT_MS);
+    peer.offer().then(
+      (sdp) => {
+        if (peer === this.peer) this.send({ type: 'signal', data: { kind: 'offer', sdp } });
+      },
+      () => {
+        this.offerSettled();
+      },
+    );
+  }
+
+  private offerSettled(): void {
+    window.clearTimeout(this.answerTimer);
+    this.offerPending = false;
+    if (this.offerAgain && this.state.peerPresent) this.makeOffer();
+  }
+
+  private queueSignal(data: SignalData): void {
+    this.signals = this.signals.then(() => this.onSignal(data)).catch(() => undefined);
+  }
+
+  private async onSignal(data: SignalData): Promise<void> {
+    if (this.disposed) return;
+    switch (data.kind) {
+      case 'offer': {
+        // Every offer starts a new negotiation (the doctor offers after each (re)join).
+        const peer = this.newPeer();
+        const sdp = await peer.answer(data.sdp);
+        if (peer === this.peer) this.send({ type: 'signal', data: { kind: 'answer', sdp } });
+        return;
+      }
+      case 'answer':
+        if (this.peer !== null && (await this.peer.accept(data.sdp))) this.offerSettled();
+        return;
+      case 'candidate':
+        await this.peer?.addCandidate(data.candidate);
+        return;
+    }
+  }
+
+  private startStats(): void {
+    window.clearInterval(this.statsTimer);
+    this.set({ framesDecoded: 0 });
+    this.statsTimer = window.setInterval(() => {
+      const peer = this.peer;
+      void peer?.framesDecoded().then(
+        (frames) => {
+          if (peer === this.peer && frames !== this.state.framesDecoded) {
+            this.set({ framesDecoded: frames });
+          }
+        },
+        () => undefined,
+      );
+    }, STATS_INTERVAL_MS);
+  }
+
+  private dropPeer(): void {
+    window.clearInterval(this.statsTimer);
+    window.clearTimeout(this.answerTimer);
+    this.offerPending = false;
+    this.peer?.close();
+    this.peer = null;
+    if (this.state.remoteStream !== null || this.state.framesDecoded !== 0) {
+      this.set({ remoteStream: null, framesDecoded: 0 });
+    }
+  }
+
+  // --- plumbing ---
+
+  private send(message: ClientMessage): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private inRoom(): boolean {
+    const name = this.state.phase.name;
+    return name === 'waiting' || name === 'call' || name === 'connecting';
+  }
+
+  private isTerminal(): boolean {
+    const name = this.state.phase.name;
+    return name === 'ended' || name === 'refused' || name === 'left';
+  }
+
+  private finish(): void {
+    this.teardown();
+    this.set({ phase: { name: 'ended' }, reconnecting: false });
+  }
+
+  private refuse(reason: RoomRefusal, error: ApiError | null): void {
+    this.teardown();
+    this.set({ phase: { name: 'refused', reason, error }, reconnecting: false });
+  }
+
+  /** Closes the socket and the peer and gives the camera and microphone back. */
+  private teardown(): void {
+    window.clearTimeout(this.retryTimer);
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000);
+    this.dropPeer();
+    stopStream(this.state.localStream);
+    if (!this.disposed) this.set({ localStream: null });
+  }
+
+  private set(patch: Partial<ConsultState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+}
