@@ -30,7 +30,13 @@ function AppointmentTable(props: { items: Appointment[]; now: number; testId: st
         </thead>
         <tbody>
           {props.items.map((a) => (
-            <tr key={a.id} data-testid={props.testId} data-status={a.status} data-type={a.type}>
+            <tr
+              key={a.id}
+              data-testid={props.testId}
+              data-id={a.id}
+              data-status={a.status}
+              data-type={a.type}
+            >
               <td className="nowrap">
                 {formatTokyoDay(tokyoDateOf(a.start))} {tokyoTimeOf(a.start)}–{tokyoTimeOf(a.end)}
               </td>
