@@ -10,11 +10,10 @@ import {
   type ClientMessage,
   type ConsultRole,
   type ServerMessage,
-  type SignalData,
 } from '../../api/signaling';
 import type { VideoToken } from '../../api/types';
 import { MediaUnavailable, openCameraAndMicrophone, stopStream, type MediaRefusal } from './media';
-import { Peer } from './peer';
+import { Negotiation } from './negotiation';
 
 /** Why the room will not open for this participant; none of these is retried on its own. */
 export type RoomRefusal =
@@ -67,9 +66,6 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 const MAX_RECONNECTS = 12;
 /** A token this close to its end is not sent: it could expire on the way. */
 const TOKEN_MARGIN_MS = 30_000;
-/** An offer left unanswered this long no longer holds back the next one. */
-const ANSWER_TIMEOUT_MS = 10_000;
-const STATS_INTERVAL_MS = 1000;
 
 function refusalOfApi(error: ApiError): RoomRefusal | null {
   switch (error.code) {
@@ -103,22 +99,22 @@ export class ConsultSession {
   /** The TURN servers of the latest token; never any other STUN or TURN server. */
   private iceServers: VideoToken['iceServers'] = [];
   private socket: WebSocket | null = null;
-  private peer: Peer | null = null;
   private disposed = false;
   private left = false;
   private admitted = false;
   private reconnects = 0;
   private retryTimer: number | undefined;
-  private statsTimer: number | undefined;
-  /** Signals are handled one at a time, in the order they came. */
-  private signals: Promise<void> = Promise.resolve();
-  /** Doctor: an offer waits for its answer; a second offer meanwhile would cross it. */
-  private offerPending = false;
-  private offerAgain = false;
-  /** Doctor: an offer went to the participant now in the room (admitted and peer-joined both
-   *  announce the same arrival; one offer answers both). */
-  private offeredToPeer = false;
-  private answerTimer: number | undefined;
+  private readonly rtc = new Negotiation({
+    iceServers: () => this.iceServers,
+    localStream: () => this.state.localStream,
+    send: (data) => {
+      this.send({ type: 'signal', data });
+    },
+    onRemote: (remoteStream, framesDecoded) => {
+      this.set({ remoteStream, framesDecoded });
+    },
+    isDoctor: () => this.state.role === 'doctor',
+  });
 
   constructor(private readonly appointmentId: string) {}
 
@@ -293,22 +289,19 @@ export class ConsultSession {
           peerPresent: true,
           encounterId: message.encounterId ?? this.state.encounterId,
         });
-        if (this.state.role === 'doctor') this.makeOffer();
+        if (this.state.role === 'doctor' && !this.rtc.offered) this.rtc.offer();
         return;
       case 'peer-joined':
         this.set({ peerPresent: true });
         // The doctor renegotiates with a participant who (re)joined after the admission.
-        if (this.admitted && this.state.role === 'doctor' && !this.offeredToPeer) {
-          this.makeOffer();
-        }
+        if (this.admitted && this.state.role === 'doctor' && !this.rtc.offered) this.rtc.offer();
         return;
       case 'peer-left':
-        this.offeredToPeer = false;
-        this.dropPeer();
+        this.rtc.drop();
         this.set({ peerPresent: false, patientWaiting: false });
         return;
       case 'signal':
-        this.queueSignal(message.data);
+        if (!this.disposed) this.rtc.receive(message.data);
         return;
       case 'ended':
         this.finish();
@@ -321,7 +314,6 @@ export class ConsultSession {
 
   private onWelcome(message: Extract<ServerMessage, { type: 'welcome' }>): void {
     this.reconnects = 0;
-    this.offeredToPeer = false;
     this.admitted = message.state === 'admitted';
     this.set({
       role: message.role,
@@ -331,113 +323,9 @@ export class ConsultSession {
       encounterId: message.encounterId ?? this.state.encounterId,
       phase: { name: this.admitted ? 'call' : 'waiting' },
     });
-    if (!message.peerPresent) this.dropPeer();
+    if (!message.peerPresent) this.rtc.drop();
     // Back after a dropped socket: the doctor offers again to a patient already in the room.
-    if (this.admitted && message.peerPresent && message.role === 'doctor') this.makeOffer();
-  }
-
-  // --- WebRTC ---
-
-  private newPeer(): Peer {
-    this.dropPeer();
-    const local = this.state.localStream ?? new MediaStream();
-    const peer = new Peer(this.iceServers, local, {
-      onCandidate: (candidate) => {
-        if (peer === this.peer)
-          this.send({ type: 'signal', data: { kind: 'candidate', candidate } });
-      },
-      onRemoteStream: (stream) => {
-        if (peer === this.peer) this.set({ remoteStream: stream });
-      },
-      onConnectionState: (state) => {
-        // A path that died while both stay connected to the room: the doctor offers anew.
-        if (peer === this.peer && state === 'failed' && this.state.role === 'doctor') {
-          this.makeOffer();
-        }
-      },
-    });
-    this.peer = peer;
-    this.startStats();
-    return peer;
-  }
-
-  private makeOffer(): void {
-    if (this.offerPending) {
-      this.offerAgain = true;
-      return;
-    }
-    // A new peer drops the old one, and with it whatever the old offer was waiting for.
-    const peer = this.newPeer();
-    this.offerPending = true;
-    this.offerAgain = false;
-    this.offeredToPeer = true;
-    this.answerTimer = window.setTimeout(() => {
-      this.offerSettled();
-    }, ANSWER_TIMEOUT_MS);
-    peer.offer().then(
-      (sdp) => {
-        if (peer === this.peer) this.send({ type: 'signal', data: { kind: 'offer', sdp } });
-      },
-      () => {
-        this.offerSettled();
-      },
-    );
-  }
-
-  private offerSettled(): void {
-    window.clearTimeout(this.answerTimer);
-    this.offerPending = false;
-    if (this.offerAgain && this.state.peerPresent) this.makeOffer();
-  }
-
-  private queueSignal(data: SignalData): void {
-    this.signals = this.signals.then(() => this.onSignal(data)).catch(() => undefined);
-  }
-
-  private async onSignal(data: SignalData): Promise<void> {
-    if (this.disposed) return;
-    switch (data.kind) {
-      case 'offer': {
-        // Every offer starts a new negotiation (the doctor offers after each (re)join).
-        const peer = this.newPeer();
-        const sdp = await peer.answer(data.sdp);
-        if (peer === this.peer) this.send({ type: 'signal', data: { kind: 'answer', sdp } });
-        return;
-      }
-      case 'answer':
-        if (this.peer !== null && (await this.peer.accept(data.sdp))) this.offerSettled();
-        return;
-      case 'candidate':
-        await this.peer?.addCandidate(data.candidate);
-        return;
-    }
-  }
-
-  private startStats(): void {
-    window.clearInterval(this.statsTimer);
-    this.set({ framesDecoded: 0 });
-    this.statsTimer = window.setInterval(() => {
-      const peer = this.peer;
-      void peer?.framesDecoded().then(
-        (frames) => {
-          if (peer === this.peer && frames !== this.state.framesDecoded) {
-            this.set({ framesDecoded: frames });
-          }
-        },
-        () => undefined,
-      );
-    }, STATS_INTERVAL_MS);
-  }
-
-  private dropPeer(): void {
-    window.clearInterval(this.statsTimer);
-    window.clearTimeout(this.answerTimer);
-    this.offerPending = false;
-    this.peer?.close();
-    this.peer = null;
-    if (this.state.remoteStream !== null || this.state.framesDecoded !== 0) {
-      this.set({ remoteStream: null, framesDecoded: 0 });
-    }
+    if (this.admitted && message.peerPresent && message.role === 'doctor') this.rtc.offer();
   }
 
   // --- plumbing ---
@@ -472,7 +360,7 @@ export class ConsultSession {
     const socket = this.socket;
     this.socket = null;
     socket?.close(1000);
-    this.dropPeer();
+    this.rtc.drop();
     stopStream(this.state.localStream);
     if (!this.disposed) this.set({ localStream: null });
   }
