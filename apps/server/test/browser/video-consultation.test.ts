@@ -195,3 +195,22 @@ it('tells the patient in Japanese that the camera and microphone were refused, a
     await refusing.close();
   }
 });
+
+it('serves the consultation page with a CSP and a Permissions-Policy that allow the camera, the microphone and the signaling socket from its own origin only', async () => {
+  // The call above ran under exactly these headers: getUserMedia and the WebSocket worked there.
+  const res = await fetch(`${server.url}/consult/00000000-0000-4000-8000-000000000000`);
+  const csp = res.headers.get('content-security-policy') ?? '';
+  const permissions = res.headers.get('permissions-policy') ?? '';
+  const directive = (name: string) =>
+    csp
+      .split(';')
+      .map((part) => part.trim())
+      .find((part) => part.startsWith(`${name} `)) ?? '';
+
+  expect(res.status).toBe(200);
+  expect(directive('connect-src')).toBe("connect-src 'self'");
+  expect(directive('default-src')).toBe("default-src 'self'");
+  expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+  expect(permissions).toMatch(/(^|,)\s*camera=\(self\)/);
+  expect(permissions).toMatch(/(^|,)\s*microphone=\(self\)/);
+});
