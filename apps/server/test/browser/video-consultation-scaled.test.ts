@@ -116,7 +116,7 @@ async function signIn(browser: Browser, server: RunningServer, email: string): P
   return page;
 }
 
-it('holds a video consultation with the patient on one API instance and the doctor on another', async () => {
+it("holds a video consultation with the patient on one API instance and the doctor on another, through a reload of the patient's page", async () => {
   const patient = await signIn(patientBrowser, first, PATIENT_EMAIL);
   await patient.getByTestId('my-appointment-join').click();
   await patient.getByTestId('consult-waiting-room').waitFor();
@@ -138,6 +138,14 @@ it('holds a video consultation with the patient on one API instance and the doct
     decodedFrames(patient),
   ]);
 
+  // The patient's page reloads mid-call: a new socket on the same instance, admitted at once
+  // (the room's state lives in the shared store), and the doctor, on the other instance, offers
+  // again. The reloaded page has a new peer connection, so its frames are the new call's.
+  await patient.reload();
+  await patient.getByTestId('consult-call').waitFor();
+  const patientFramesAgain = await decodedFrames(patient);
+  const doctorFramesAgain = await decodedFrames(doctor);
+
   await doctor.getByTestId('consult-end').click();
   await doctor.getByTestId('consult-end-confirm').click();
   await Promise.all([
@@ -149,6 +157,8 @@ it('holds a video consultation with the patient on one API instance and the doct
   expect(new URL(doctor.url()).origin).toBe(second.url);
   expect(doctorFrames).toBeGreaterThan(0);
   expect(patientFrames).toBeGreaterThan(0);
+  expect(patientFramesAgain).toBeGreaterThan(0);
+  expect(doctorFramesAgain).toBeGreaterThan(0);
   expect(await patient.getByTestId('consult-ended').textContent()).toContain('診察は終了しました');
   expect(problems).toEqual([]);
 });
