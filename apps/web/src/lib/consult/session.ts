@@ -187,10 +187,8 @@ export class ConsultSession {
       if (this.disposed) return false;
       const error = asApiError(err);
       const reason = refusalOfApi(error);
-      if (reason !== null || !this.inRoom()) {
-        this.refuse(reason ?? 'lost', error);
-        return false;
-      }
+      // A room that refuses is final; a network hiccup while reconnecting is tried again.
+      if (reason !== null || !this.inRoom()) this.refuse(reason ?? 'lost', error);
       return false;
     }
   }
