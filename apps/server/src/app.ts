@@ -33,6 +33,8 @@ import { breakGlassRoutes } from './modules/break-glass/routes.js';
 import { BreakGlassService } from './modules/break-glass/service.js';
 import { careTeamRoutes } from './modules/care-team/routes.js';
 import { clinicalRoutes } from './modules/clinical/routes.js';
+import { signalingRoutes } from './modules/consultations/routes.js';
+import { ConsultationService } from './modules/consultations/service.js';
 import { encounterRoutes } from './modules/encounters/routes.js';
 import { EncounterService } from './modules/encounters/service.js';
 import { objectDownloadRoute } from './modules/files/object-download-route.js';
@@ -52,6 +54,7 @@ export interface Services {
   mfa: MfaService;
   guard: LoginGuard;
   encounters: EncounterService;
+  consultations: ConsultationService;
   scans: ScanWorker;
   cipher: FieldCipher;
   auditChainer: AuditChainer;
@@ -93,6 +96,7 @@ export function createServices(platform: Platform): Services {
     mfa,
     guard,
     encounters: new EncounterService(accounts),
+    consultations: new ConsultationService({ tenants, accounts, chainer: auditChainer }),
     scans: new ScanWorker(tenants, platform.objects, platform.scanner, platform.logger),
     cipher,
     auditChainer,
@@ -219,6 +223,16 @@ export async function buildApp(
       );
       await api.register(
         fileRoutes({ config: config.files, objects: platform.objects, scans: services.scans }),
+      );
+      await api.register(
+        signalingRoutes({
+          keys: platform.keys,
+          store: platform.store,
+          consultations: services.consultations,
+          allowedOrigins: config.allowedOrigins,
+          timings: config.signaling,
+          logger: platform.logger,
+        }),
       );
     },
     { prefix: '/api/v1' },

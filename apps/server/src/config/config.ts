@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readFilesConfig, type FilesConfig } from './files-config.js';
 import { readObjectStoreConfig, type ObjectStoreConfig } from './object-store-config.js';
+import { readSignalingConfig, type SignalingConfig } from './signaling-config.js';
 import { readTurnConfig, type TurnConfig } from './turn-config.js';
 
 /** Everything the server reads from its environment, read once at start-up. */
@@ -33,6 +34,7 @@ export interface Config {
    *  `keys encrypt-legacy` (until then those values answer 500, never plaintext). */
   legacyEncryption: 'start' | 'command';
   turn: TurnConfig;
+  signaling: SignalingConfig;
   /** Path to a JWK set of private signing keys; null = generated into the data folder (dev only). */
   signingKeysFile: string | null;
   accessTokenMinutes: number;
@@ -212,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     tls,
     legacyEncryption: legacyEncryption as Config['legacyEncryption'],
     turn: readTurnConfig(read, problems),
+    signaling: readSignalingConfig(read, problems),
     signingKeysFile: read('MEDICONNECT_SIGNING_KEYS_FILE') ?? null,
     accessTokenMinutes: integer(
       read('MEDICONNECT_ACCESS_TOKEN_MINUTES'),

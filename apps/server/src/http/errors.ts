@@ -5,6 +5,10 @@
 export const errorRegistry = {
   validation_failed: { status: 400, message: 'The request is not valid.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  token_in_url: {
+    status: 400,
+    message: 'The signaling URL takes no query string: send the room token in the first message.',
+  },
   invalid_credentials: { status: 401, message: 'The clinic, email or password is wrong.' },
   unauthenticated: { status: 401, message: 'Sign in to continue.' },
   mfa_failed: { status: 401, message: 'The code is wrong or was already used.' },
@@ -51,9 +55,14 @@ export const errorRegistry = {
     message:
       'A video consultation opens 15 minutes before its start and closes 60 minutes after it ends.',
   },
+  consultation_ended: {
+    status: 409,
+    message: 'The doctor has ended this video consultation.',
+  },
   last_admin: { status: 409, message: 'The clinic must keep at least one active admin.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
   unsupported_media_type: { status: 415, message: 'This content type is not accepted.' },
+  upgrade_required: { status: 426, message: 'This endpoint speaks WebSocket only.' },
   precondition_required: { status: 428, message: 'Send the version you are changing (If-Match).' },
   rate_limited: { status: 429, message: 'Too many requests. Try again later.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },

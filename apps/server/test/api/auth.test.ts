@@ -647,6 +647,9 @@ describe('unauthenticated requests', () => {
     'POST /api/v1/auth/mfa/verify',
     'POST /api/v1/auth/mfa/totp/enroll',
     'POST /api/v1/auth/mfa/totp/confirm',
+    // The signaling WebSocket authenticates its first message with a room token (a plain GET
+    // answers 426); its refusals are tested over real sockets in test/consultations.
+    'GET /api/v1/signaling',
   ]);
 
   const apiRoutes = () => servedApiRoutes(t.app);

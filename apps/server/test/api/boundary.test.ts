@@ -61,6 +61,21 @@ function expectSecurityHeaders(response: LightMyRequestResponse): void {
   expect(response.headers['x-content-type-options']).toBe('nosniff');
   expect(response.headers['referrer-policy']).toBe('no-referrer');
   expect(response.headers['x-frame-options']).toBe('DENY');
+  expect(csp).toContain("connect-src 'self'");
+  expect(csp).not.toMatch(/connect-src[^;]*(\*|ws:|wss:)/);
+  const permissions = String(response.headers['permissions-policy']).split(', ');
+  expect(permissions).toEqual(
+    expect.arrayContaining([
+      'camera=(self)',
+      'microphone=(self)',
+      'geolocation=()',
+      'display-capture=()',
+      'payment=()',
+      'usb=()',
+    ]),
+  );
+  // Nothing but the app's own pages may ever be granted a feature.
+  expect(permissions.every((p) => /^[a-z-]+=\((self)?\)$/.test(p))).toBe(true);
 }
 
 describe('security headers', () => {

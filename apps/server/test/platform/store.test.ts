@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { MemoryStore } from '../../src/platform/store/memory-store.js';
 import { RedisStore } from '../../src/platform/store/redis-store.js';
@@ -11,6 +12,22 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A fresh key prefix per store, so tests (and parallel runs) never see each other's keys. */
 function prefix(): string {
   return `mc-test:${crypto.randomBytes(6).toString('hex')}:`;
+}
+
+/** Collects what a subscription hears, and waits until it has heard enough. */
+function listener() {
+  const heard: string[] = [];
+  return {
+    heard,
+    onMessage: (message: string) => {
+      heard.push(message);
+    },
+    async until(count: number, ms = 3_000): Promise<string[]> {
+      const deadline = Date.now() + ms;
+      while (heard.length < count && Date.now() < deadline) await sleep(5);
+      return heard;
+    },
+  };
 }
 
 const adapters: { name: string; open: (prefix: string) => Promise<Store> }[] = [
@@ -131,6 +148,76 @@ describe.each(adapters)('$name', ({ name, open }) => {
 
     expect(results.filter((r) => r !== null)).toEqual(['v']);
   });
+
+  it('delivers a published message to every subscriber of its channel, and to no other', async () => {
+    const s = await store();
+    const first = listener();
+    const second = listener();
+    const elsewhere = listener();
+    await s.subscribe('room:a', first.onMessage);
+    await s.subscribe('room:a', second.onMessage);
+    await s.subscribe('room:b', elsewhere.onMessage);
+
+    await s.publish('room:a', 'offer');
+
+    expect(await first.until(1)).toEqual(['offer']);
+    expect(await second.until(1)).toEqual(['offer']);
+    await sleep(50);
+    expect(elsewhere.heard).toEqual([]);
+  });
+
+  it('keeps the order in which messages were published', async () => {
+    const s = await store();
+    const heard = listener();
+    await s.subscribe('room', heard.onMessage);
+    const sent = Array.from({ length: 50 }, (_, i) => `m${String(i)}`);
+
+    for (const message of sent) await s.publish('room', message);
+
+    expect(await heard.until(sent.length)).toEqual(sent);
+  });
+
+  it('stops delivering to a subscription once it is ended, and only to that one', async () => {
+    const s = await store();
+    const leaving = listener();
+    const staying = listener();
+    const unsubscribe = await s.subscribe('room', leaving.onMessage);
+    await s.subscribe('room', staying.onMessage);
+
+    await unsubscribe();
+    await s.publish('room', 'after');
+
+    expect(await staying.until(1)).toEqual(['after']);
+    expect(leaving.heard).toEqual([]);
+  });
+
+  it('keeps no history: a subscriber hears only what is published after it subscribed', async () => {
+    const s = await store();
+    await s.publish('room', 'before');
+    const heard = listener();
+
+    await s.subscribe('room', heard.onMessage);
+    await s.publish('room', 'after');
+
+    expect(await heard.until(1)).toEqual(['after']);
+    await sleep(50);
+    expect(heard.heard).toEqual(['after']);
+  });
+
+  it('subscribes to a channel again after its last subscription ended', async () => {
+    const s = await store();
+    const first = listener();
+    const again = listener();
+    await (
+      await s.subscribe('room', first.onMessage)
+    )();
+
+    await s.subscribe('room', again.onMessage);
+    await s.publish('room', 'back');
+
+    expect(await again.until(1)).toEqual(['back']);
+    expect(first.heard).toEqual([]);
+  });
 });
 
 describe('RedisStore across instances', () => {
@@ -159,4 +246,63 @@ describe('RedisStore across instances', () => {
     expect(await theirs.get('deny:jti:x')).toBeNull();
     expect(await theirs.existsAny(['deny:jti:x'])).toBe(false);
   });
+
+  it('carries a message published by one instance to the subscriber of another', async () => {
+    const shared = prefix();
+    const publisher = await connect(shared);
+    const subscriber = await connect(shared);
+    const heard = listener();
+    await subscriber.subscribe('signal:t:r', heard.onMessage);
+
+    await publisher.publish('signal:t:r', 'hello');
+
+    expect(await heard.until(1)).toEqual(['hello']);
+  });
+
+  it('keeps channels under different prefixes apart', async () => {
+    const mine = await connect(prefix());
+    const theirs = await connect(prefix());
+    const heard = listener();
+    await theirs.subscribe('signal:t:r', heard.onMessage);
+
+    await mine.publish('signal:t:r', 'not for them');
+    await sleep(100);
+
+    expect(heard.heard).toEqual([]);
+  });
+
+  it('subscribes again by itself after its subscriber connection is cut', async () => {
+    const shared = prefix();
+    const publisher = await connect(shared);
+    const subscriber = await connect(shared);
+    const heard = listener();
+    await subscriber.subscribe('room', heard.onMessage);
+    await publisher.publish('room', 'before');
+    await heard.until(1);
+
+    await killConnection(`${shared}subscriber`);
+    const deadline = Date.now() + 10_000;
+    while (heard.heard.length < 2 && Date.now() < deadline) {
+      await publisher.publish('room', 'after');
+      await sleep(100);
+    }
+
+    expect(heard.heard[0]).toBe('before');
+    expect(heard.heard.slice(1)).toContain('after');
+  });
 });
+
+/** Cuts this test's own connection (found by its name) the way a network failure would. */
+async function killConnection(name: string): Promise<void> {
+  const admin = new Redis(REDIS_URL, { lazyConnect: true });
+  try {
+    await admin.connect();
+    const clients = String(await admin.call('CLIENT', 'LIST'));
+    const line = clients.split('\n').find((l) => l.includes(` name=${name} `));
+    const id = /(?:^| )id=(\d+)/.exec(line ?? '')?.[1];
+    if (id === undefined) throw new Error(`no connection named ${name}`);
+    await admin.call('CLIENT', 'KILL', 'ID', id);
+  } finally {
+    admin.disconnect();
+  }
+}

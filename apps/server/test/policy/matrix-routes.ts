@@ -398,3 +398,12 @@ export const OWN_ACCOUNT_ROUTES = [
   'DELETE /auth/sessions/{id}',
   'GET /me',
 ];
+
+/**
+ * The signaling WebSocket: no access token and no policy action. A room token in its first
+ * message opens one room to its two participants (issued by `GET /appointments/{id}/video-token`,
+ * whose cells are above), and the appointment is checked again at the socket. Every refusal —
+ * another patient, another clinic's doctor, a colleague in care, cancelled, outside the window,
+ * bad tokens — is tested over a real socket in test/consultations/refusals.test.ts.
+ */
+export const SOCKET_ROUTES = ['GET /signaling'];

@@ -27,6 +27,7 @@ import {
   OWN_ACCOUNT_ROUTES,
   REASON,
   ROUTES,
+  SOCKET_ROUTES,
   TARGET_KANA,
   uploadForm,
   type RouteCase,
@@ -307,8 +308,12 @@ describe('the route × caller matrix', () => {
     expect(Object.keys(policy).filter((action) => !tested.has(action as Action))).toEqual([]);
   });
 
-  it('covers every route the app serves, apart from those about the caller’s own account', () => {
-    const known = new Set([...ROUTES.map((route) => route.route), ...OWN_ACCOUNT_ROUTES]);
+  it('covers every route the app serves, apart from those about the caller’s own account and the signaling socket', () => {
+    const known = new Set([
+      ...ROUTES.map((route) => route.route),
+      ...OWN_ACCOUNT_ROUTES,
+      ...SOCKET_ROUTES,
+    ]);
     const served = servedApiRoutes(t.app).map(
       (route) => `${route.method} ${route.url.replace('/api/v1', '').replace(/:(\w+)/g, '{$1}')}`,
     );

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Caller } from '../../http/context.js';
 import { AppError, invalid } from '../../http/errors.js';
 import type { AppointmentsTable } from '../../platform/db/tables.js';
+import { consultationEncounterIds } from '../encounters/consultation.js';
 import { requirePatientAccess, requireRole } from '../../policy/access.js';
 import { ruleFor } from '../../policy/policy.js';
 import type { Appointment } from './schemas.js';
@@ -77,7 +78,20 @@ export async function guardDoubleBooking<T>(write: () => Promise<T>): Promise<T>
   }
 }
 
-export function view(row: AppointmentRow): Appointment {
+/**
+ * The video encounter of each appointment, by appointment id. It is clinical: only roles that
+ * read clinical records see it; for the others the map is empty.
+ */
+export async function encountersOf(
+  caller: Caller,
+  rows: AppointmentRow[],
+): Promise<Map<string, string>> {
+  if (ruleFor('clinical.read', caller.role) === undefined) return new Map();
+  const video = rows.filter((row) => row.type === 'video').map((row) => row.id);
+  return consultationEncounterIds(caller.tenant.db, video);
+}
+
+export function view(row: AppointmentRow, encounters = new Map<string, string>()): Appointment {
   return {
     id: row.id,
     doctorId: row.doctor_id,
@@ -90,5 +104,6 @@ export function view(row: AppointmentRow): Appointment {
     cancelReason: row.cancel_reason,
     cancelledAt: row.cancelled_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),
+    encounterId: encounters.get(row.id) ?? null,
   };
 }

@@ -62,6 +62,8 @@ export const Appointment = Type.Object(
     cancelReason: Type.Union([Type.String(), Type.Null()]),
     cancelledAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     createdAt: Type.String({ format: 'date-time' }),
+    /** The video encounter opened at admission; null until then, and for non-clinical roles. */
+    encounterId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()]),
   },
   { additionalProperties: false },
 );

@@ -8,7 +8,7 @@ import { ruleFor } from '../../policy/policy.js';
 import type { AppointmentsTable, TenantDatabase } from '../../platform/db/tables.js';
 import { recordAudit } from '../audit/service.js';
 import type { AccountService } from '../staff/service.js';
-import { checkSlot, guardDoubleBooking, reachable, view } from './access.js';
+import { checkSlot, encountersOf, guardDoubleBooking, reachable, view } from './access.js';
 import type {
   Appointment,
   AppointmentChange,
@@ -106,7 +106,7 @@ export async function getAppointment(caller: Caller, id: string): Promise<Appoin
     resourceId: id,
     requestId: caller.requestId,
   });
-  return view(row);
+  return view(row, await encountersOf(caller, [row]));
 }
 
 /**
@@ -167,8 +167,9 @@ export async function listAppointments(
     details: { count: page.length, ...(doctorId === undefined ? {} : { doctorId }) },
   });
   const last = page.at(-1);
+  const encounters = await encountersOf(caller, page);
   return {
-    items: page.map(view),
+    items: page.map((row) => view(row, encounters)),
     nextCursor:
       rows.length > limit && last !== undefined
         ? encodeCursor([last.starts_at.toISOString(), last.id])
@@ -233,7 +234,7 @@ export async function changeAppointment(
       return next;
     }),
   );
-  return view(updated);
+  return view(updated, await encountersOf(caller, [updated]));
 }
 
 /** Narrows a listing to what the caller's role may see (the policy's relationship). */

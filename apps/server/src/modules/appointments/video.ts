@@ -3,7 +3,8 @@ import type { Caller } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
 import type { SigningKeys } from '../../platform/keys/signing-keys.js';
 import { requirePatientAccess, requireRole } from '../../policy/access.js';
-import { recordAudit } from '../audit/service.js';
+import { actorOf, recordAudit } from '../audit/service.js';
+import { consultationAppointment, joinRefusal } from './consultation.js';
 import { iceServersFor, issueRoomToken } from './room-token.js';
 import type { VideoToken } from './schemas.js';
 
@@ -12,9 +13,8 @@ export interface VideoDeps {
   turn: TurnConfig;
 }
 
-/** SPEC §9: the room opens 15 minutes before the start and closes 60 minutes after the end. */
-export const JOIN_EARLY_MS = 15 * 60_000;
-export const JOIN_LATE_MS = 60 * 60_000;
+// The join window lives beside the other rules the signaling endpoint shares (consultation.ts).
+export { JOIN_EARLY_MS, JOIN_LATE_MS } from './consultation.js';
 
 /**
  * A short-lived ticket into one consultation, for its doctor and its patient only. Any other
@@ -28,22 +28,18 @@ export async function videoToken(
   now = Date.now(),
 ): Promise<VideoToken> {
   await requireRole(caller.tenant.db, caller, 'appointment.join');
-  const row = await caller.tenant.db
-    .selectFrom('appointments')
-    .selectAll()
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (row === undefined) throw new AppError('not_found');
-  await requirePatientAccess(caller.tenant.db, caller, 'appointment.join', row.patient_id);
+  const row = await consultationAppointment(caller.tenant.db, id);
+  if (row === null) throw new AppError('not_found');
+  await requirePatientAccess(caller.tenant.db, caller, 'appointment.join', row.patientId);
   // In the patient's care is not enough: the room is the appointment's own doctor's.
   const role = caller.role === 'doctor' ? 'doctor' : 'patient';
-  if (role === 'doctor' && row.doctor_id !== caller.userId) {
+  if (role === 'doctor' && row.doctorId !== caller.userId) {
     await recordAudit(caller.tenant.db, {
       actorId: caller.userId,
       actorRole: caller.role,
       action: 'appointment.join',
       outcome: 'denied',
-      patientId: row.patient_id,
+      patientId: row.patientId,
       resourceType: 'Appointment',
       resourceId: id,
       requestId: caller.requestId,
@@ -51,11 +47,8 @@ export async function videoToken(
     throw new AppError('not_found');
   }
 
-  if (row.status === 'cancelled') throw new AppError('appointment_cancelled');
-  if (row.type !== 'video') throw new AppError('not_a_video_appointment');
-  const opens = row.starts_at.getTime() - JOIN_EARLY_MS;
-  const closes = row.ends_at.getTime() + JOIN_LATE_MS;
-  if (now < opens || now > closes) throw new AppError('outside_join_window');
+  const refusal = joinRefusal(row, now);
+  if (refusal !== null) throw new AppError(refusal);
 
   const room = await issueRoomToken(
     deps.keys,
@@ -63,13 +56,11 @@ export async function videoToken(
     now,
   );
   await recordAudit(caller.tenant.db, {
-    actorId: caller.userId,
-    actorRole: caller.role,
+    ...actorOf(caller),
     action: 'consultation.token',
-    patientId: row.patient_id,
+    patientId: row.patientId,
     resourceType: 'Appointment',
     resourceId: id,
-    requestId: caller.requestId,
     details: { jti: room.jti, expiresAt: room.expiresAt.toISOString() },
   });
   return {

@@ -4,6 +4,12 @@ import type { ColumnType, Generated } from 'kysely';
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A timestamp with a database default: optional on insert. */
 type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** Null until something happens; left out of an insert. */
+type NullableTimestamp = ColumnType<
+  Date | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
 type Json<T> = ColumnType<T, string, string>;
 
 // ---- control schema: the platform's own tables, one set for all tenants ----
@@ -177,6 +183,10 @@ export interface AppointmentsTable {
   booked_by: string;
   created_at: DefaultTimestamp;
   updated_at: DefaultTimestamp;
+  /** The first time its doctor joined the video consultation. */
+  consultation_started_at: NullableTimestamp;
+  /** When its doctor ended the video consultation: the room never opens again. */
+  consultation_ended_at: NullableTimestamp;
 }
 
 export interface PractitionersTable {
@@ -208,6 +218,8 @@ export interface EncountersTable {
   current_version: number;
   created_at: DefaultTimestamp;
   updated_at: Timestamp;
+  /** The video consultation this encounter records (one at most per appointment). */
+  appointment_id: Generated<string | null>;
 }
 
 export interface EncounterVersionsTable {

@@ -1,10 +1,11 @@
 import { memoryLimiter, type Limiter, type LimiterSpec } from './limiter.js';
-import type { Store } from './store.js';
+import type { MessageHandler, Store, Unsubscribe } from './store.js';
 
 /** The in-process store: one instance only, lost on restart, expired keys swept lazily. */
 export class MemoryStore implements Store {
   readonly kind = 'memory';
   private readonly entries = new Map<string, { value: string; expiresAt: number }>();
+  private readonly channels = new Map<string, Set<MessageHandler>>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -51,6 +52,36 @@ export class MemoryStore implements Store {
     return memoryLimiter(spec);
   }
 
+  // Delivered on a later microtask, as Redis would deliver later: a publisher never runs its
+  // subscribers' code in the middle of its own; microtasks keep the publishing order.
+  publish(channel: string, message: string): Promise<void> {
+    const handlers = this.channels.get(channel);
+    for (const handler of handlers ?? []) {
+      queueMicrotask(() => {
+        // Unsubscribed meanwhile: gone, as with Redis once UNSUBSCRIBE is answered.
+        if (handlers?.has(handler) === true) handler(message);
+      });
+    }
+    return Promise.resolve();
+  }
+
+  subscribe(channel: string, onMessage: MessageHandler): Promise<Unsubscribe> {
+    // A handler of its own: the same function subscribed twice is two subscriptions.
+    const handler: MessageHandler = (message) => {
+      onMessage(message);
+    };
+    const handlers = this.channels.get(channel) ?? new Set<MessageHandler>();
+    handlers.add(handler);
+    this.channels.set(channel, handlers);
+    return Promise.resolve(() => {
+      handlers.delete(handler);
+      if (handlers.size === 0 && this.channels.get(channel) === handlers) {
+        this.channels.delete(channel);
+      }
+      return Promise.resolve();
+    });
+  }
+
   ping(): Promise<void> {
     return Promise.resolve();
   }
@@ -58,6 +89,7 @@ export class MemoryStore implements Store {
   close(): Promise<void> {
     clearInterval(this.sweeper);
     this.entries.clear();
+    this.channels.clear();
     return Promise.resolve();
   }
 

@@ -3,10 +3,20 @@ import net from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import { redisLimiter, type Limiter, type LimiterSpec } from './limiter.js';
-import type { Store } from './store.js';
+import type { MessageHandler, Store, Unsubscribe } from './store.js';
+
+/** A channel this instance listens on: its local handlers, and the SUBSCRIBE they wait for. */
+interface Channel {
+  handlers: Set<MessageHandler>;
+  ready: Promise<void>;
+}
 
 export class RedisStore implements Store {
   readonly kind = 'redis';
+  /** A connection in subscriber mode takes no other commands: pub/sub gets its own. */
+  private subscriber: Redis | null = null;
+  private subscriberReady: Promise<Redis> | null = null;
+  private readonly channels = new Map<string, Channel>();
 
   private constructor(
     private readonly redis: Redis,
@@ -77,11 +87,94 @@ export class RedisStore implements Store {
     return redisLimiter(this.redis, this.prefix, spec);
   }
 
+  async publish(channel: string, message: string): Promise<void> {
+    await this.redis.publish(this.prefix + channel, message);
+  }
+
+  async subscribe(channel: string, onMessage: MessageHandler): Promise<Unsubscribe> {
+    const key = this.prefix + channel;
+    const handler: MessageHandler = (message) => {
+      onMessage(message);
+    };
+    let entry = this.channels.get(key);
+    if (entry === undefined) {
+      entry = {
+        handlers: new Set(),
+        ready: this.subscriberConnection().then(async (subscriber) => {
+          await subscriber.subscribe(key);
+        }),
+      };
+      this.channels.set(key, entry);
+    }
+    const joined = entry;
+    joined.handlers.add(handler);
+    try {
+      await joined.ready;
+    } catch (error) {
+      await this.forget(key, joined, handler);
+      throw error;
+    }
+    return async () => {
+      await this.forget(key, joined, handler);
+    };
+  }
+
+  /** Drops one handler; the last one of a channel unsubscribes the connection from it. */
+  private async forget(key: string, entry: Channel, handler: MessageHandler): Promise<void> {
+    entry.handlers.delete(handler);
+    if (entry.handlers.size > 0 || this.channels.get(key) !== entry) return;
+    this.channels.delete(key);
+    try {
+      await this.subscriber?.unsubscribe(key);
+    } catch {
+      // Redis is away: the channel is already out of the map, so the resubscription after the
+      // reconnect leaves it out, and a stray message for it finds no handler.
+    }
+  }
+
+  /**
+   * The subscriber connection, opened at the first subscription: a duplicate of the command
+   * connection (same URL and TLS options). After a reconnect it subscribes again to every
+   * channel that still has handlers; messages published while it was away are lost.
+   */
+  private subscriberConnection(): Promise<Redis> {
+    this.subscriberReady ??= (async () => {
+      const subscriber = this.redis.duplicate({
+        connectionName: `${this.prefix}subscriber`,
+        autoResubscribe: false,
+        lazyConnect: true,
+      });
+      subscriber.on('error', () => {
+        // Reconnects by itself (see connect); /readyz reports the outage through the command
+        // connection.
+      });
+      subscriber.on('message', (channel: string, message: string) => {
+        for (const handler of this.channels.get(channel)?.handlers ?? []) handler(message);
+      });
+      try {
+        await subscriber.connect();
+      } catch (error) {
+        subscriber.disconnect();
+        this.subscriberReady = null;
+        throw error;
+      }
+      subscriber.on('ready', () => {
+        const keys = [...this.channels.keys()];
+        if (keys.length > 0) subscriber.subscribe(...keys).catch(() => undefined);
+      });
+      this.subscriber = subscriber;
+      return subscriber;
+    })();
+    return this.subscriberReady;
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }
 
   async close(): Promise<void> {
+    this.channels.clear();
+    this.subscriber?.disconnect();
     await this.redis.quit();
   }
 }

@@ -349,4 +349,21 @@ export const tenantMigrations: Migration[] = [
       `create index appointments_patient_idx on ${s}.appointments (patient_id, starts_at)`,
     ],
   },
+  {
+    version: 10,
+    name: 'video consultations: their encounter, start and end',
+    // One encounter per consultation, even when two API instances admit the patient at the same
+    // instant: the unique index decides, and the loser takes the winner's encounter. Start and
+    // end are set once each (conditional updates), so each is audited once, and an ended room
+    // stays ended when the shared store forgets it.
+    statements: (s) => [
+      `alter table ${s}.encounters
+        add column appointment_id uuid references ${s}.appointments (id)`,
+      `create unique index encounters_appointment_idx on ${s}.encounters (appointment_id)
+        where appointment_id is not null`,
+      `alter table ${s}.appointments
+        add column consultation_started_at timestamptz,
+        add column consultation_ended_at timestamptz`,
+    ],
+  },
 ];
