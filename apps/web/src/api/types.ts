@@ -282,6 +282,8 @@ export interface Appointment {
   cancelReason: string | null;
   cancelledAt: string | null;
   createdAt: string;
+  /** The video encounter opened at admission; doctors and nurses only, else null. */
+  encounterId?: string | null;
 }
 
 export interface AppointmentInput {

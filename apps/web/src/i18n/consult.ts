@@ -24,6 +24,7 @@ export const schedule = {
   unknownDoctor: '（不明な医師）',
   join: '入室',
   joinHint: '開始15分前から終了60分後まで入室できます。',
+  encounter: '診療記録',
   book: '予約を登録',
   bookTitle: '新しい予約',
   booking: '登録しています…',

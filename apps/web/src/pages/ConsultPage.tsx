@@ -1,8 +1,10 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
+import { getAppointment } from '../api/appointments';
 import { CallView } from '../components/consult/CallView';
 import '../components/consult/consult.css';
 import { DoctorLobby, WaitingRoom } from '../components/consult/Lobby';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
+import { useResource } from '../hooks/useResource';
 import { consult as c } from '../i18n/consult';
 import { ConsultSession, type ConsultState, type RoomRefusal } from '../lib/consult/session';
 import { encounterPath, Link } from '../router';
@@ -26,16 +28,29 @@ function Status({ text }: { text: string }) {
   );
 }
 
-function Ended({ isDoctor, encounterId }: { isDoctor: boolean; encounterId: string | null }) {
+interface EndedProps {
+  appointmentId: string;
+  isDoctor: boolean;
+  encounterId: string | null;
+}
+
+function Ended({ appointmentId, isDoctor, encounterId }: EndedProps) {
+  // A doctor who opens an ended consultation learns its encounter from the appointment.
+  const ask = isDoctor && encounterId === null;
+  const appointment = useResource(
+    `appointment:${appointmentId}:${ask ? 'ask' : 'known'}`,
+    (signal) => (ask ? getAppointment(appointmentId, signal) : Promise.resolve(null)),
+  );
+  const encounter = encounterId ?? appointment.data?.encounterId ?? null;
   return (
     <section className="card consult-ended" data-testid="consult-ended">
       <h2 className="card__title">{c.ended.title}</h2>
       {isDoctor ? (
         <>
           <p>{c.ended.doctorLead}</p>
-          {encounterId && (
+          {encounter && (
             <Link
-              to={encounterPath(encounterId)}
+              to={encounterPath(encounter)}
               className="button"
               data-testid="consult-encounter-link"
             >
@@ -52,10 +67,11 @@ function Ended({ isDoctor, encounterId }: { isDoctor: boolean; encounterId: stri
 
 interface RoomProps {
   session: ConsultSession;
+  appointmentId: string;
   isDoctor: boolean;
 }
 
-function Room({ session, isDoctor }: RoomProps) {
+function Room({ session, appointmentId, isDoctor }: RoomProps) {
   const state: ConsultState = useSyncExternalStore(session.subscribe, session.snapshot);
   const [admitting, setAdmitting] = useState(false);
   const phase = state.phase;
@@ -137,7 +153,9 @@ function Room({ session, isDoctor }: RoomProps) {
         </Notice>
       );
     case 'ended':
-      return <Ended isDoctor={isDoctor} encounterId={state.encounterId} />;
+      return (
+        <Ended appointmentId={appointmentId} isDoctor={isDoctor} encounterId={state.encounterId} />
+      );
     case 'refused':
       return (
         <div data-testid="consult-refused" data-reason={phase.reason}>
@@ -193,7 +211,11 @@ export function ConsultPage({ appointmentId }: { appointmentId: string }) {
           <Notice kind="warning">{c.reconnecting}</Notice>
         </div>
       )}
-      {session === null ? <Loading /> : <Room session={session} isDoctor={isDoctor} />}
+      {session === null ? (
+        <Loading />
+      ) : (
+        <Room session={session} appointmentId={appointmentId} isDoctor={isDoctor} />
+      )}
     </main>
   );
 }

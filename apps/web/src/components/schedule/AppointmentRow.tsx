@@ -4,7 +4,7 @@ import { t } from '../../i18n';
 import { schedule as s } from '../../i18n/consult';
 import { canJoin } from '../../lib/joinWindow';
 import { tokyoTimeOf } from '../../lib/tokyo';
-import { consultPath, Link, patientPath } from '../../router';
+import { consultPath, encounterPath, Link, patientPath } from '../../router';
 import { CancelForm, RescheduleForm } from './AppointmentChanges';
 
 interface AppointmentRowProps {
@@ -52,6 +52,15 @@ export function AppointmentRow(props: AppointmentRowProps) {
           {cancelled && <span className="badge badge--danger">{s.status.cancelled}</span>}
         </span>
         <span className="appointment__actions">
+          {a.encounterId && (
+            <Link
+              to={encounterPath(a.encounterId)}
+              className="button button--ghost button--small"
+              data-testid="appointment-encounter"
+            >
+              {s.encounter}
+            </Link>
+          )}
           {joinable && (
             <Link
               to={consultPath(a.id)}

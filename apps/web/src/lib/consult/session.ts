@@ -68,18 +68,11 @@ const MAX_RECONNECTS = 12;
 const TOKEN_MARGIN_MS = 30_000;
 
 function refusalOfApi(error: ApiError): RoomRefusal | null {
-  switch (error.code) {
-    case 'outside_join_window':
-      return 'outsideWindow';
-    case 'appointment_cancelled':
-      return 'cancelled';
-    case 'not_a_video_appointment':
-      return 'notVideo';
-    default:
-      if (error.status === 404) return 'notFound';
-      if (error.status === 403 || error.status === 401) return 'forbidden';
-      return null;
-  }
+  const refusal = refusalOfCode(error.code);
+  if (refusal !== null) return refusal;
+  if (error.status === 404) return 'notFound';
+  if (error.status === 403 || error.status === 401) return 'forbidden';
+  return null;
 }
 
 /** What a close code says (the reason is the server's error code, never data). */
@@ -87,9 +80,21 @@ function refusalOfClose(code: number, reason: string): RoomRefusal | null {
   if (code === CLOSE.replaced) return 'replaced';
   if (code === CLOSE.unauthenticated) return 'lost';
   if (code !== CLOSE.refused) return null;
-  if (reason === 'outside_join_window') return 'outsideWindow';
-  if (reason === 'appointment_cancelled') return 'cancelled';
-  return 'forbidden';
+  return refusalOfCode(reason) ?? 'forbidden';
+}
+
+/** The codes a closed room answers with, over HTTP, in a close reason or an `error`. */
+function refusalOfCode(code: string): RoomRefusal | null {
+  switch (code) {
+    case 'outside_join_window':
+      return 'outsideWindow';
+    case 'appointment_cancelled':
+      return 'cancelled';
+    case 'not_a_video_appointment':
+      return 'notVideo';
+    default:
+      return null;
+  }
 }
 
 export class ConsultSession {
@@ -186,6 +191,10 @@ export class ConsultSession {
     } catch (err) {
       if (this.disposed) return false;
       const error = asApiError(err);
+      if (error.code === 'consultation_ended') {
+        this.finish();
+        return false;
+      }
       const reason = refusalOfApi(error);
       // A room that refuses is final; a network hiccup while reconnecting is tried again.
       if (reason !== null || !this.inRoom()) this.refuse(reason ?? 'lost', error);
@@ -305,9 +314,19 @@ export class ConsultSession {
         this.finish();
         return;
       case 'error':
-        // A refused action (not_admitted, forbidden) leaves the socket open; nothing to show.
+        this.onRefusedAction(message.code);
         return;
     }
+  }
+
+  /** An action the server refused without closing the socket. */
+  private onRefusedAction(code: string): void {
+    // The patient left the waiting room just before the doctor admitted them.
+    if (code === 'patient_not_waiting') this.set({ patientWaiting: false });
+    // The appointment changed since the join (cancelled, moved): the room is closed now.
+    const refusal = refusalOfCode(code);
+    if (refusal !== null) this.refuse(refusal, null);
+    // not_admitted, forbidden: a message of ours that was early or not ours to send; no change.
   }
 
   private onWelcome(message: Extract<ServerMessage, { type: 'welcome' }>): void {
