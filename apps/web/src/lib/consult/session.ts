@@ -8,94 +8,26 @@ import {
   parseServerMessage,
   signalingUrl,
   type ClientMessage,
-  type ConsultRole,
   type ServerMessage,
 } from '../../api/signaling';
 import type { VideoToken } from '../../api/types';
-import { MediaUnavailable, openCameraAndMicrophone, stopStream, type MediaRefusal } from './media';
+import { MediaUnavailable, openCameraAndMicrophone, stopStream } from './media';
 import { Negotiation } from './negotiation';
+import {
+  INITIAL,
+  refusalOfApi,
+  refusalOfClose,
+  refusalOfCode,
+  type ConsultState,
+  type RoomRefusal,
+} from './state';
 
-/** Why the room will not open for this participant; none of these is retried on its own. */
-export type RoomRefusal =
-  'outsideWindow' | 'cancelled' | 'notVideo' | 'notFound' | 'forbidden' | 'replaced' | 'lost';
-
-export type Phase =
-  | { name: 'preparing' }
-  | { name: 'media' }
-  | { name: 'mediaRefused'; reason: MediaRefusal }
-  | { name: 'connecting' }
-  | { name: 'waiting' }
-  | { name: 'call' }
-  | { name: 'left' }
-  | { name: 'ended' }
-  | { name: 'refused'; reason: RoomRefusal; error: ApiError | null };
-
-export interface ConsultState {
-  phase: Phase;
-  role: ConsultRole | null;
-  /** The socket dropped and is being reopened; the call's media may still flow meanwhile. */
-  reconnecting: boolean;
-  /** Doctor: a patient is in the waiting room. */
-  patientWaiting: boolean;
-  peerPresent: boolean;
-  /** Doctor: the video encounter opened on admission, where the SOAP note is written. */
-  encounterId: string | null;
-  localStream: MediaStream | null;
-  remoteStream: MediaStream | null;
-  micOn: boolean;
-  cameraOn: boolean;
-  /** The receiver's decoded video frames (RTCPeerConnection stats, inbound-rtp). */
-  framesDecoded: number;
-}
-
-const INITIAL: ConsultState = {
-  phase: { name: 'preparing' },
-  role: null,
-  reconnecting: false,
-  patientWaiting: false,
-  peerPresent: false,
-  encounterId: null,
-  localStream: null,
-  remoteStream: null,
-  micOn: true,
-  cameraOn: true,
-  framesDecoded: 0,
-};
+export type { ConsultState, Phase, RoomRefusal } from './state';
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 const MAX_RECONNECTS = 12;
 /** A token this close to its end is not sent: it could expire on the way. */
 const TOKEN_MARGIN_MS = 30_000;
-
-function refusalOfApi(error: ApiError): RoomRefusal | null {
-  const refusal = refusalOfCode(error.code);
-  if (refusal !== null) return refusal;
-  if (error.status === 404) return 'notFound';
-  if (error.status === 403 || error.status === 401) return 'forbidden';
-  return null;
-}
-
-/** What a close code says (the reason is the server's error code, never data). */
-function refusalOfClose(code: number, reason: string): RoomRefusal | null {
-  if (code === CLOSE.replaced) return 'replaced';
-  if (code === CLOSE.unauthenticated) return 'lost';
-  if (code !== CLOSE.refused) return null;
-  return refusalOfCode(reason) ?? 'forbidden';
-}
-
-/** The codes a closed room answers with, over HTTP, in a close reason or an `error`. */
-function refusalOfCode(code: string): RoomRefusal | null {
-  switch (code) {
-    case 'outside_join_window':
-      return 'outsideWindow';
-    case 'appointment_cancelled':
-      return 'cancelled';
-    case 'not_a_video_appointment':
-      return 'notVideo';
-    default:
-      return null;
-  }
-}
 
 export class ConsultSession {
   private state: ConsultState = INITIAL;
