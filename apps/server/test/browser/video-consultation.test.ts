@@ -139,6 +139,9 @@ it('holds a video consultation between two browsers: the patient waits, the doct
       patient.getByTestId('consult-ended').waitFor(),
     ]);
     const patientEnd = await patient.getByTestId('consult-ended').textContent();
+    // Opened again while its window is still open, the ended consultation stays ended.
+    await patient.reload();
+    await patient.getByTestId('consult-ended').waitFor();
 
     expect(waitingText).toContain('患者さんが待合室にいます');
     expect(doctorFrames).toBeGreaterThan(0);
