@@ -17,7 +17,8 @@ export default defineConfig({
   server: {
     host: '127.0.0.1',
     proxy: {
-      '/api': { target: apiTarget },
+      // ws: the consultation's signaling socket lives under /api/v1 too.
+      '/api': { target: apiTarget, ws: true },
       '/healthz': { target: apiTarget },
     },
   },

@@ -274,5 +274,7 @@ async function serveWebApp(app: FastifyInstance, config: Config): Promise<void> 
   const page = async (_request: unknown, reply: import('fastify').FastifyReply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
   app.get('/', page);
-  for (const route of ['/login', '/patients', '/patients/*', '/encounters/*']) app.get(route, page);
+  const pages = ['/login', '/patients', '/patients/*', '/encounters/*', '/mypage', '/settings'];
+  pages.push('/staff', '/audit', '/break-glass', '/break-glass/review', '/schedule', '/consult/*');
+  for (const route of pages) app.get(route, page);
 }

@@ -6,6 +6,7 @@ import { Loading } from './components/Notice';
 import { t } from './i18n';
 import { forgetAll } from './lib/memory';
 import { AuditPage } from './pages/AuditPage';
+import { ConsultPage } from './pages/ConsultPage';
 import { BreakGlassPage } from './pages/BreakGlassPage';
 import { BreakGlassReviewPage } from './pages/BreakGlassReviewPage';
 import { EncounterPage } from './pages/EncounterPage';
@@ -14,6 +15,7 @@ import { MyPage } from './pages/MyPage';
 import { NotFoundPage } from './pages/NotFoundPage';
 import { PatientChartPage } from './pages/PatientChartPage';
 import { PatientListPage } from './pages/PatientListPage';
+import { SchedulePage } from './pages/SchedulePage';
 import { SettingsPage } from './pages/SettingsPage';
 import { StaffPage } from './pages/StaffPage';
 import { currentHref, navigate, parseRoute, useLocation, type Route } from './router';
@@ -53,6 +55,11 @@ function Page({ route }: { route: Route }) {
       return <AuditPage />;
     case 'myPage':
       return <MyPage />;
+    case 'schedule':
+      return <SchedulePage />;
+    case 'consult':
+      // Keyed by id: leaving one consultation for another closes the first one's socket.
+      return <ConsultPage key={route.id} appointmentId={route.id} />;
     case 'home':
     case 'login':
       return <Loading />;
@@ -69,6 +76,7 @@ const SECTIONS: ReadonlySet<string> = new Set<HeaderSection>([
   'breakGlassReview',
   'audit',
   'myPage',
+  'schedule',
 ]);
 
 function headerSection(route: Route): HeaderSection | null {
@@ -80,9 +88,12 @@ function homePath(role: Role): string {
   return role === 'patient' ? '/mypage' : '/patients';
 }
 
-/** A patient's account reaches its own page and the account settings, nothing of the clinic's. */
+/**
+ * A patient's account reaches its own page, its video consultations and the account settings,
+ * nothing of the clinic's.
+ */
 function patientMayOpen(route: Route): boolean {
-  return route.name === 'myPage' || route.name === 'settings';
+  return route.name === 'myPage' || route.name === 'settings' || route.name === 'consult';
 }
 
 export function App() {

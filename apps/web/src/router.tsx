@@ -12,6 +12,8 @@ export type Route =
   | { name: 'breakGlassReview' }
   | { name: 'audit' }
   | { name: 'myPage' }
+  | { name: 'schedule' }
+  | { name: 'consult'; id: string }
   | { name: 'home' }
   | { name: 'notFound' };
 
@@ -26,11 +28,13 @@ export function parseRoute(pathname: string): Route {
   if (path === '/break-glass/review') return { name: 'breakGlassReview' };
   if (path === '/audit') return { name: 'audit' };
   if (path === '/mypage') return { name: 'myPage' };
-  const match = /^\/(patients|encounters)\/([^/]+)$/.exec(path);
+  if (path === '/schedule') return { name: 'schedule' };
+  const match = /^\/(patients|encounters|consult)\/([^/]+)$/.exec(path);
   if (!match?.[2]) return { name: 'notFound' };
   const id = safeDecode(match[2]);
   if (id === null) return { name: 'notFound' };
-  return match[1] === 'patients' ? { name: 'patient', id } : { name: 'encounter', id };
+  if (match[1] === 'patients') return { name: 'patient', id };
+  return match[1] === 'consult' ? { name: 'consult', id } : { name: 'encounter', id };
 }
 
 function safeDecode(segment: string): string | null {
@@ -117,4 +121,18 @@ export function patientPath(id: string, tab?: string): string {
 
 export function encounterPath(id: string): string {
   return `/encounters/${encodeURIComponent(id)}`;
+}
+
+/** The schedule of one Tokyo day, optionally one doctor's. */
+export function schedulePath(date?: string, doctorId?: string): string {
+  const params = new URLSearchParams();
+  if (date) params.set('date', date);
+  if (doctorId) params.set('doctor', doctorId);
+  const qs = params.toString();
+  return qs ? `/schedule?${qs}` : '/schedule';
+}
+
+/** The video consultation of one appointment. */
+export function consultPath(appointmentId: string): string {
+  return `/consult/${encodeURIComponent(appointmentId)}`;
 }

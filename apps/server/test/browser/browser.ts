@@ -11,7 +11,8 @@ export interface Authenticator {
   usedStep: number;
 }
 
-export function launchBrowser(): Promise<Browser> {
+/** A headless Chromium of its own (a separate browser process); `extraArgs` add switches. */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -22,6 +23,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-gpu',
       '--no-first-run',
       '--disable-sync',
+      ...extraArgs,
     ],
   });
 }

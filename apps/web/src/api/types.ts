@@ -273,3 +273,55 @@ export interface AuditVerification {
   } | null;
   verifiedAt: string;
 }
+
+export type AppointmentType = 'in_person' | 'video';
+
+/** A booking between a doctor and a patient; instants are UTC ISO strings (shown in Tokyo time). */
+export interface Appointment {
+  id: string;
+  doctorId: string;
+  patientId: string;
+  start: string;
+  end: string;
+  type: AppointmentType;
+  status: 'booked' | 'cancelled';
+  note: string | null;
+  cancelReason: string | null;
+  cancelledAt: string | null;
+  createdAt: string;
+  /** The video encounter opened at admission; doctors and nurses only, else null. */
+  encounterId?: string | null;
+}
+
+export interface AppointmentInput {
+  doctorId: string;
+  /** Required from the front desk; a patient's own comes from their token. */
+  patientId?: string;
+  start: string;
+  end: string;
+  type: AppointmentType;
+  note: string | null;
+}
+
+/** The filters of GET /appointments; an appointment is listed when it overlaps [from, to). */
+export interface AppointmentQuery {
+  from?: string;
+  to?: string;
+  /** `me`: the calling doctor's own appointments. */
+  doctorId?: string;
+  patientId?: string;
+}
+
+/** A TURN server with coturn's time-limited credentials. */
+export interface IceServer {
+  urls: string[];
+  username: string;
+  credential: string;
+}
+
+/** A five-minute ticket into one consultation's signaling, and the only ICE servers to use. */
+export interface VideoToken {
+  roomToken: string;
+  expiresAt: string;
+  iceServers: IceServer[];
+}

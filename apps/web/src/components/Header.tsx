@@ -1,11 +1,19 @@
 import { useState } from 'react';
 import { t } from '../i18n';
-import { canBreakGlass } from '../lib/roles';
+import { schedule } from '../i18n/consult';
+import { canBreakGlass, canUseSchedule } from '../lib/roles';
 import { Link } from '../router';
 import { useSession } from '../session';
 
 export type HeaderSection =
-  'patients' | 'settings' | 'staff' | 'breakGlass' | 'breakGlassReview' | 'audit' | 'myPage';
+  | 'patients'
+  | 'schedule'
+  | 'settings'
+  | 'staff'
+  | 'breakGlass'
+  | 'breakGlassReview'
+  | 'audit'
+  | 'myPage';
 
 function current(active: HeaderSection | null, section: HeaderSection) {
   return active === section ? { 'aria-current': 'page' as const } : {};
@@ -46,6 +54,16 @@ export function Header({ active }: { active: HeaderSection | null }) {
               {...current(active, 'patients')}
             >
               {h.patients}
+            </Link>
+          )}
+          {canUseSchedule(me.role) && (
+            <Link
+              to="/schedule"
+              className="app-header__link"
+              data-testid="nav-schedule"
+              {...current(active, 'schedule')}
+            >
+              {schedule.nav}
             </Link>
           )}
           {canBreakGlass(me.role) && (

@@ -30,3 +30,13 @@ export function canBreakGlass(role: Role): boolean {
 export function canCreatePortalAccount(role: Role): boolean {
   return role === 'clerk' || role === 'admin';
 }
+
+/** The front desk and administrators book, reschedule and cancel appointments. */
+export function canBook(role: Role): boolean {
+  return role === 'clerk' || role === 'admin';
+}
+
+/** The schedule (予約) is the doctors' day and the front desk's clinic day. */
+export function canUseSchedule(role: Role): boolean {
+  return role === 'doctor' || canBook(role);
+}

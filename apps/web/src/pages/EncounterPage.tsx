@@ -93,6 +93,7 @@ export function EncounterPage({ encounterId }: { encounterId: string }) {
           <button
             type="button"
             className="button"
+            data-testid="encounter-amend"
             onClick={() => {
               setAmending(true);
               setNotice(null);

@@ -1,6 +1,7 @@
 import { getPatient } from '../api/patients';
 import { ErrorNotice, Loading, Notice } from '../components/Notice';
 import { Demographics } from '../components/patient/Demographics';
+import { MyAppointments } from '../components/portal/MyAppointments';
 import { MyPrescriptions } from '../components/prescriptions/MyPrescriptions';
 import { useResource } from '../hooks/useResource';
 import { t } from '../i18n';
@@ -43,6 +44,7 @@ function OwnRecord({ patientId }: { patientId: string }) {
   return (
     <>
       <p className="muted lead">{t.myPage.lead}</p>
+      <MyAppointments />
       <Demographics patient={patient.data} />
       <MyPrescriptions patientId={patientId} />
     </>

@@ -100,6 +100,7 @@ export function AmendmentForm({ encounter, onSaved, onCancel, onConflict }: Amen
           <textarea
             {...control}
             rows={2}
+            data-testid="amendment-reason"
             value={reason}
             placeholder={a.reasonPlaceholder}
             aria-required
@@ -112,7 +113,7 @@ export function AmendmentForm({ encounter, onSaved, onCancel, onConflict }: Amen
       </Field>
       <EncounterFields draft={draft} onChange={setDraft} errors={errors} clearError={clear} />
       <div className="form__actions">
-        <button type="submit" className="button" disabled={saving}>
+        <button type="submit" className="button" data-testid="amendment-submit" disabled={saving}>
           {saving ? t.common.saving : a.submit}
         </button>
         <button type="button" className="button button--secondary" onClick={onCancel}>

@@ -43,6 +43,7 @@ export function EncounterFields({ draft, onChange, errors, clearError }: Encount
               <textarea
                 {...control}
                 name={key}
+                data-testid={`soap-${key}`}
                 rows={4}
                 maxLength={SOAP_MAX_LENGTH}
                 value={draft.note[key]}
