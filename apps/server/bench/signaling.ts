@@ -128,7 +128,7 @@ try {
   const bareCost = cost('bare', results.bare.relayed);
   console.log(
     `throughput ratio API / bare ws: ${(results.api.throughput / results.bare.throughput).toFixed(2)} ` +
-      'as measured (one client process drives both and limits both)',
+      'as measured (one client process drives both, and can limit both)',
   );
   console.log(
     `server CPU per relayed message: API ${apiCost.toFixed(1)} µs, bare ws ${bareCost.toFixed(1)} µs: ` +
