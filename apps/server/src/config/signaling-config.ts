@@ -7,6 +7,13 @@ export interface SignalingConfig {
   heartbeatMs: number;
   /** A socket that has not sent `auth` by then is closed with 4401. */
   authTimeoutMs: number;
+  /**
+   * Per socket, a bucket of `messageBurst` messages refilled at `messagesPerSecond` (4429
+   * beyond). The protocol's values, not read from the environment; the benchmark lifts them to
+   * measure the relay itself.
+   */
+  messagesPerSecond: number;
+  messageBurst: number;
 }
 
 type Read = (name: string) => string | undefined;
@@ -15,6 +22,8 @@ export function readSignalingConfig(read: Read, problems: string[]): SignalingCo
   return {
     heartbeatMs: milliseconds(read, 'MEDICONNECT_SIGNALING_HEARTBEAT_MS', 15_000, problems),
     authTimeoutMs: milliseconds(read, 'MEDICONNECT_SIGNALING_AUTH_TIMEOUT_MS', 5_000, problems),
+    messagesPerSecond: 50,
+    messageBurst: 100,
   };
 }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toFhirAuditEvent } from '../../src/modules/audit/fhir.js';
 import { get } from '../appointments/support.js';
 import { marked } from '../support/canary.js';
 import { auditEvents, bearer, errorCode, startTestApp, type TestApp } from '../support/harness.js';
@@ -320,6 +321,7 @@ describe('after the end', () => {
 describe('the audit trail', () => {
   it('records each join, the start once, the admission and the end', async () => {
     const visit = await videoVisit(t);
+    const tokensBefore = issuedTokens.length;
     const { doctor } = await admittedPair(t, url, visit);
     doctor.ws.terminate();
     const back = await join(url, await roomToken(t, visit.doctor, visit.id));
@@ -342,6 +344,10 @@ describe('the audit trail', () => {
       'consultation.join doctor success',
       'consultation.end doctor success',
     ]);
+    const end = events.find((e) => e.action === 'consultation.end');
+    expect(end === undefined ? null : toFhirAuditEvent(end, 'x').action).toBe('E');
+    for (const token of issuedTokens.slice(tokensBefore))
+      expect(JSON.stringify(events)).not.toContain(token.split('.')[2]);
     for (const event of events) {
       if (event.action === 'consultation.token') continue;
       expect(event.resource_id === visit.id || event.action === 'encounter.create').toBe(true);

@@ -14,6 +14,7 @@ export interface ConsultationAppointment {
   status: 'booked' | 'cancelled';
   opensAt: Date;
   closesAt: Date;
+  startedAt: Date | null;
   endedAt: Date | null;
 }
 
@@ -38,6 +39,7 @@ export async function consultationAppointment(
       'status',
       'starts_at',
       'ends_at',
+      'consultation_started_at',
       'consultation_ended_at',
     ])
     .where('id', '=', id)
@@ -51,6 +53,7 @@ export async function consultationAppointment(
     status: row.status,
     opensAt: new Date(row.starts_at.getTime() - JOIN_EARLY_MS),
     closesAt: new Date(row.ends_at.getTime() + JOIN_LATE_MS),
+    startedAt: row.consultation_started_at,
     endedAt: row.consultation_ended_at,
   };
 }

@@ -101,6 +101,8 @@ function eventType(action: string) {
 
 /** C, R, U, D or E (execute) from the verb at the end of our action names. */
 function fhirAction(action: string): 'C' | 'R' | 'U' | 'D' | 'E' {
+  // A consultation's join, start, admission and end are steps of one workflow, none a deletion.
+  if (action.startsWith('consultation.')) return 'E';
   const verb = action.slice(action.lastIndexOf('.') + 1);
   if (['create', 'assign', 'open', 'link'].includes(verb)) return 'C';
   if (['read', 'list'].includes(verb)) return 'R';

@@ -50,6 +50,8 @@ export class Room {
   entering = 0;
 
   constructor(
+    /** Spreads the rooms over the heartbeat's slices. */
+    readonly slot: number,
     readonly key: string,
     readonly ref: RoomRef,
     readonly subscription: Promise<Unsubscribe>,
@@ -67,6 +69,7 @@ const other = (role: RoomRole): RoomRole => (role === 'doctor' ? 'patient' : 'do
 export class SignalingHub {
   private readonly rooms = new Map<string, Room>();
   private refreshing = false;
+  private nextSlot = 0;
 
   constructor(
     private readonly store: Store,
@@ -150,14 +153,15 @@ export class SignalingHub {
   }
 
   /**
-   * Run on every heartbeat: keeps the presence of live sockets, and catches up with state a
-   * lost pub/sub message (a Redis reconnect) did not bring.
+   * Run on every slice of the heartbeat for that slice's rooms: keeps the presence of live
+   * sockets, and catches up with state a lost pub/sub message (a Redis reconnect) did not bring.
    */
-  refresh(): void {
+  refresh(slice = 0, slices = 1): void {
     if (this.refreshing) return;
     this.refreshing = true;
+    const due = [...this.rooms.values()].filter((room) => room.slot % slices === slice);
     void Promise.all(
-      [...this.rooms.values()].map(async (room) => {
+      due.map(async (room) => {
         for (const member of room.members)
           await this.store.set(
             presenceKey(room, member.role),
@@ -176,10 +180,6 @@ export class SignalingHub {
       });
   }
 
-  get roomCount(): number {
-    return this.rooms.size;
-  }
-
   private enter(ref: RoomRef): Room {
     const key = `${ref.tenantId}:${ref.appointmentId}`;
     let room = this.rooms.get(key);
@@ -187,7 +187,7 @@ export class SignalingHub {
       const subscription = this.store.subscribe(channelOf(key), (text) => {
         this.receive(key, text);
       });
-      room = new Room(key, ref, subscription);
+      room = new Room(this.nextSlot++, key, ref, subscription);
       this.rooms.set(key, room);
     }
     room.entering++;

@@ -10,9 +10,6 @@ import type { RoomRole } from '../appointments/room-token.js';
 
 /** A frame larger than this is closed by the WebSocket layer itself with 1009. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
-/** Per socket: a bucket of BURST messages refilled at RATE a second. */
-export const MESSAGES_PER_SECOND = 50;
-export const MESSAGE_BURST = 100;
 
 const Description = Type.Object(
   {

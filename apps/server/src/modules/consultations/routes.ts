@@ -18,6 +18,12 @@ export interface SignalingDeps {
   logger: FastifyBaseLogger;
 }
 
+/**
+ * The heartbeat runs in this many slices of its interval, each pinging its share of the sockets:
+ * thousands of pings (and their pongs) at one instant would stall every relay for that moment.
+ */
+const HEARTBEAT_SLICES = 10;
+
 /** How long a closing server waits for sockets to finish their close handshake. */
 const SHUTDOWN_GRACE_MS = 1_000;
 
@@ -30,17 +36,23 @@ export function signalingRoutes(deps: SignalingDeps): FastifyPluginAsync {
   return async (app) => {
     const allowed = new Set(deps.allowedOrigins);
     const sockets = new Set<SignalingSocket>();
+    const slices = Array.from({ length: HEARTBEAT_SLICES }, () => new Set<SignalingSocket>());
+    let nextSlice = 0;
+    let slice = 0;
     const logError = (error: unknown) => {
       deps.logger.error({ err: error }, 'signaling failed');
     };
-    const { heartbeatMs, authTimeoutMs } = deps.timings;
+    const { heartbeatMs, authTimeoutMs, messagesPerSecond, messageBurst } = deps.timings;
+    const rate = { perSecond: messagesPerSecond, burst: messageBurst };
     // A presence mark outlives two missed heartbeats, not more.
     const hub = new SignalingHub(deps.store, Math.ceil((3 * heartbeatMs) / 1000), logError);
 
+    // Each socket is pinged once per heartbeatMs, and each room refreshed once, a slice at a time.
     const heartbeat = setInterval(() => {
-      for (const socket of sockets) socket.heartbeat();
-      hub.refresh();
-    }, heartbeatMs);
+      slice = (slice + 1) % HEARTBEAT_SLICES;
+      for (const socket of slices[slice] ?? []) socket.heartbeat();
+      hub.refresh(slice, HEARTBEAT_SLICES);
+    }, heartbeatMs / HEARTBEAT_SLICES);
     heartbeat.unref();
 
     await app.register(websocket, {
@@ -86,11 +98,17 @@ export function signalingRoutes(deps: SignalingDeps): FastifyPluginAsync {
             consultations: deps.consultations,
             hub,
             authTimeoutMs,
+            rate,
             logger: deps.logger,
           },
-          () => sockets.delete(signaling),
+          () => {
+            sockets.delete(signaling);
+            ownSlice.delete(signaling);
+          },
         );
+        const ownSlice = slices[nextSlice++ % HEARTBEAT_SLICES] ?? new Set();
         sockets.add(signaling);
+        ownSlice.add(signaling);
       },
     });
   };

@@ -75,16 +75,20 @@ export class ConsultationService {
       return { ok: false, refusal: refusal ?? 'forbidden' };
     }
 
-    const encounterId = await who.tenant.transaction(async (trx) => {
-      await recordAudit(trx, event(who, 'consultation.join', appointment.patientId));
-      if (
-        who.role === 'doctor' &&
-        (await markConsultationStarted(trx, appointment.id, new Date(now)))
-      )
-        await recordAudit(trx, event(who, 'consultation.start', appointment.patientId));
-      return consultationEncounterId(trx, appointment.id);
-    });
+    const joinEvent = event(who, 'consultation.join', appointment.patientId);
+    if (who.role === 'doctor' && appointment.startedAt === null) {
+      // Whichever instance marks the start audits it, in the same transaction.
+      await who.tenant.transaction(async (trx) => {
+        await recordAudit(trx, joinEvent);
+        if (await markConsultationStarted(trx, appointment.id, new Date(now)))
+          await recordAudit(trx, event(who, 'consultation.start', appointment.patientId));
+      });
+    } else {
+      // One statement, and every reconnect comes through here: no transaction needed.
+      await recordAudit(who.tenant.db, joinEvent);
+    }
     this.deps.chainer.notice(who.tenant);
+    const encounterId = await consultationEncounterId(who.tenant.db, appointment.id);
     return { ok: true, appointment, encounterId };
   }
 

@@ -6,8 +6,6 @@ import { verifyRoomToken } from '../appointments/room-token.js';
 import type { Member, Room, SignalingHub } from './hub.js';
 import {
   CLOSE,
-  MESSAGE_BURST,
-  MESSAGES_PER_SECOND,
   REFUSED_CODE,
   parseClientMessage,
   type ClientMessage,
@@ -29,6 +27,7 @@ export interface SocketDeps {
   consultations: ConsultationService;
   hub: SignalingHub;
   authTimeoutMs: number;
+  rate: { perSecond: number; burst: number };
   logger: FastifyBaseLogger;
 }
 
@@ -51,7 +50,7 @@ export class SignalingSocket {
   /** The departure being announced, if any: shutdown waits for it. */
   private leaving: Promise<void> = Promise.resolve();
   private pending = 0;
-  private tokens = MESSAGE_BURST;
+  private tokens: number;
   private refilledAt = performance.now();
   /** Why we closed, when it was us. */
   private closedWith: Close | null = null;
@@ -64,6 +63,7 @@ export class SignalingSocket {
     private readonly deps: SocketDeps,
     private readonly onGone: () => void,
   ) {
+    this.tokens = deps.rate.burst;
     socket.on('message', (data, isBinary) => {
       this.receive(data, isBinary);
     });
@@ -128,13 +128,11 @@ export class SignalingSocket {
       });
   }
 
-  /** The per-socket token bucket: MESSAGE_BURST at once, MESSAGES_PER_SECOND sustained. */
+  /** The per-socket token bucket: a burst at once, then a steady rate. */
   private takeToken(): boolean {
     const now = performance.now();
-    this.tokens = Math.min(
-      MESSAGE_BURST,
-      this.tokens + ((now - this.refilledAt) / 1000) * MESSAGES_PER_SECOND,
-    );
+    const { perSecond, burst } = this.deps.rate;
+    this.tokens = Math.min(burst, this.tokens + ((now - this.refilledAt) / 1000) * perSecond);
     this.refilledAt = now;
     if (this.tokens < 1) return false;
     this.tokens -= 1;
