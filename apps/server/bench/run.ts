@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import autocannon from 'autocannon';
+import { cpuMeter, type CpuMeter } from './cpu.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -25,7 +26,7 @@ async function start(mode: 'baseline' | 'full'): Promise<{ child: ChildProcess; 
     ['--import', 'tsx', path.join(import.meta.dirname, 'target.ts'), mode],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
+      env: { ...process.env, DATABASE_URL: benchDatabaseUrl() },
     },
   );
   const lines = readline.createInterface({ input: child.stdout });
@@ -39,7 +40,8 @@ async function measure(mode: 'baseline' | 'full') {
   const { child, target } = await start(mode);
   try {
     if (mode === 'full') {
-      await auditCost(target);
+      const meter = await cpuMeter(child.pid, process.env.DATABASE_URL, APPLICATION);
+      await auditCost(target, meter).finally(() => meter.close());
       await loginStorm(target);
     }
     const url = `http://127.0.0.1:${target.port}${target.path}`;
@@ -65,7 +67,7 @@ async function measure(mode: 'baseline' | 'full') {
   }
 }
 
-const AUDIT_ROUNDS = 3;
+const AUDIT_ROUNDS = 6;
 // Enough clients to saturate the server, as many users do: the audit insert's wait for its
 // commit then overlaps other requests' work, and throughput measures capacity, not one
 // client's round-trip time.
@@ -74,14 +76,16 @@ const AUDIT_CONNECTIONS = Number(process.env.BENCH_AUDIT_CONNECTIONS ?? 50);
 /**
  * What auditing costs a read (SPEC §8: the trail must not serialize the system): the real
  * GET /patients/{id} against the same read with the audit insert left out (a bench-only route),
- * in one process, interleaved over several rounds so drift on a shared machine hits both alike.
- * The background chainer runs throughout, as in production.
+ * in one process, in short rounds of both, back to back, so drift on a shared machine hits both
+ * alike. Each round pairs an audited run with the unaudited run beside it, in alternating order;
+ * the median of the rounds' ratios is the figure a load spike from elsewhere moves least. The
+ * background chainer runs throughout, as in production.
  */
-async function auditCost(target: Target): Promise<void> {
+async function auditCost(target: Target, meter: CpuMeter): Promise<void> {
   if (target.unauditedPath === undefined || target.token === null) return;
   const base = `http://127.0.0.1:${target.port}`;
   const headers = { authorization: `Bearer ${target.token}` };
-  const seconds = Math.max(2, Math.round(DURATION_S / 2));
+  const seconds = Math.max(2, Math.round(DURATION_S / 3));
   const run = async (path: string) => {
     const result = await autocannon({
       url: `${base}${path}`,
@@ -91,18 +95,36 @@ async function auditCost(target: Target): Promise<void> {
     });
     if (result.non2xx > 0 || result.errors > 0)
       throw new Error(`${path}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-    return result.requests.total / seconds;
+    return result.requests.total;
   };
   await run(target.unauditedPath);
   await run(target.path); // warm-up of both
   let off = 0;
   let on = 0;
+  const ratios: number[] = [];
+  const cpu = { off: [] as number[], on: [] as number[] };
+  const measured = async (path: string, into: number[]) => {
+    const before = await meter.read();
+    const requests = await run(path);
+    into.push((((await meter.read()) - before) * 1e6) / requests);
+    return requests / seconds;
+  };
   for (let round = 0; round < AUDIT_ROUNDS; round += 1) {
-    off += await run(target.unauditedPath);
-    on += await run(target.path);
+    const unauditedFirst = round % 2 === 0;
+    const first = unauditedFirst
+      ? await measured(target.unauditedPath, cpu.off)
+      : await measured(target.path, cpu.on);
+    const second = unauditedFirst
+      ? await measured(target.path, cpu.on)
+      : await measured(target.unauditedPath, cpu.off);
+    const [roundOff, roundOn] = unauditedFirst ? [first, second] : [second, first];
+    off += roundOff;
+    on += roundOn;
+    ratios.push(roundOn / roundOff);
   }
   off /= AUDIT_ROUNDS;
   on /= AUDIT_ROUNDS;
+  const median = middle(ratios);
   const verify = (await (await fetch(`${base}/bench/verify`)).json()) as {
     status: string;
     checkedEvents: number;
@@ -110,13 +132,41 @@ async function auditCost(target: Target): Promise<void> {
   };
   console.log(
     `patient read, audit off (bench-only route): ${off.toFixed(0)} req/s; audited: ${on.toFixed(0)} req/s; ` +
-      `ratio ${(on / off).toFixed(2)} (target ≥ 0.80; ${AUDIT_CONNECTIONS} connections, ` +
-      `${AUDIT_ROUNDS} interleaved rounds of ${seconds} s)`,
+      `ratio ${(on / off).toFixed(2)}, median of rounds ${median.toFixed(2)} (target ≥ 0.80; ` +
+      `${AUDIT_CONNECTIONS} connections, ${AUDIT_ROUNDS} paired rounds of ${seconds} s; rounds ` +
+      `${ratios.map((r) => r.toFixed(2)).join(' ')})`,
   );
+  if (meter.kind !== 'none') {
+    const [cpuOff, cpuOn] = [middle(cpu.off), middle(cpu.on)];
+    console.log(
+      `CPU per read (${meter.kind}, median of rounds): audit off ${cpuOff.toFixed(0)} µs, ` +
+        `audited ${cpuOn.toFixed(0)} µs; ratio ${(cpuOff / cpuOn).toFixed(2)} (the throughput ` +
+        'ratio of a machine whose CPU only this serves)',
+    );
+  }
   console.log(
     `audit chain: ${verify.unlinkedAfterLoad} event(s) not yet linked when the load stopped; ` +
       `then verified ${verify.status}, ${verify.checkedEvents} events`,
   );
+}
+
+function middle(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[half] ?? 0)
+    : ((sorted[half - 1] ?? 0) + (sorted[half] ?? 0)) / 2;
+}
+
+/** The target's own connections carry this name, so their server processes can be found. */
+const APPLICATION = 'mediconnect-bench';
+
+function benchDatabaseUrl(): string | undefined {
+  const url = process.env.DATABASE_URL;
+  if (url === undefined) return undefined;
+  const parsed = new URL(url);
+  parsed.searchParams.set('application_name', APPLICATION);
+  return parsed.toString();
 }
 
 /**

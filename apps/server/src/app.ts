@@ -100,7 +100,7 @@ export function createServices(platform: Platform): Services {
     scans: new ScanWorker(tenants, platform.objects, platform.scanner, platform.logger),
     cipher,
     auditChainer,
-    auditBatcher: new AuditBatcher(db.kind === 'pglite' ? 1 : 4),
+    auditBatcher: new AuditBatcher(db.kind === 'pglite' ? 1 : 2),
   };
 }
 

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../config/config.js';
 import { AppError, invalid } from '../http/errors.js';
 import { auditEventsSince, toFhirAuditEvent } from '../modules/audit/fhir.js';
 import { purgeExpiredEvents } from '../modules/audit/purge.js';
 import { recordAudit } from '../modules/audit/service.js';
 import type { BrokenLink } from '../modules/audit/verify.js';
-import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
-import { openCli, type CliContext } from './context.js';
+import type { CliContext } from './context.js';
 import { complain, say } from './output.js';
+import { withCli } from './with-cli.js';
 
 /**
  * `mediconnect audit verify|export|purge`. With the embedded database the server must be stopped
@@ -139,22 +138,7 @@ async function exportEvents(cli: CliContext, code: string, sinceText: string): P
   return 0;
 }
 
-async function run(work: (cli: CliContext) => Promise<number>): Promise<void> {
-  let cli: CliContext | null = null;
-  try {
-    cli = await openCli({ migrateAll: false });
-    process.exitCode = await work(cli);
-  } catch (error) {
-    process.exitCode = 1;
-    if (error instanceof ConfigError || error instanceof DataDirBusyError) {
-      complain(`mediconnect: ${error.message}`);
-    } else if (error instanceof AppError) {
-      const fields = (error.fields ?? []).map((f) => ` ${f.path} ${f.message}`).join(';');
-      complain(`mediconnect: ${error.message}${fields}`);
-    } else {
-      complain(`mediconnect: failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  } finally {
-    await cli?.close();
-  }
+/** A forensic command opens only the clinic it is about (see clinic()). */
+function run(work: (cli: CliContext) => Promise<number>): Promise<void> {
+  return withCli(work, { migrateAll: false });
 }

@@ -4,13 +4,17 @@ import { DataDirBusyError } from '../platform/db/data-dir-lock.js';
 import { openCli, type CliContext } from './context.js';
 import { complain } from './output.js';
 
-/** Runs a command with the database open, and turns known failures into one clear line. */
+/**
+ * Runs a command with the database open, and turns known failures into one clear line. `open`
+ * goes to openCli (e.g. `migrateAll: false` for a command about one clinic).
+ */
 export async function withCli(
   work: (cli: CliContext) => Promise<number | undefined>,
+  open: Parameters<typeof openCli>[0] = {},
 ): Promise<void> {
   let cli: CliContext | null = null;
   try {
-    cli = await openCli();
+    cli = await openCli(open);
     process.exitCode = (await work(cli)) ?? 0;
   } catch (error) {
     process.exitCode = 1;

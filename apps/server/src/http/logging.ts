@@ -63,10 +63,9 @@ export function createLogger(
   return pino(loggerOptions(level), destination ?? process.stdout);
 }
 
-/** One completion line per request. */
+/** One completion line per request; its requestId comes from the request's own logger. */
 export function logCompletion(request: FastifyRequest, reply: FastifyReply): void {
   const fields = {
-    requestId: request.id,
     method: request.method,
     route: request.routeOptions.url ?? 'unmatched',
     status: reply.statusCode,

@@ -1,3 +1,4 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
 import { invalid } from './errors.js';
 
 export const DEFAULT_LIMIT = 20;
@@ -54,4 +55,32 @@ export function decodeCursor(
     // falls through to the validation error
   }
   throw invalid('/cursor', 'is not a cursor this API issued');
+}
+
+/**
+ * Lists newest first by (created_at, id), such as a patient's files and prescriptions: the rows
+ * after the cursor the client sent (null: the first page). A row comparison, so a row with the
+ * same created_at as the cursor's is neither repeated nor skipped.
+ */
+export function createdBeforeCursor(raw: string | undefined): Expression<SqlBool> | null {
+  const after = decodeCursor(raw, ['time', 'uuid']);
+  if (after === null) return null;
+  const [time = '', id = ''] = after;
+  return sql<SqlBool>`(${sql.ref('created_at')}, ${sql.ref('id')}) < (${new Date(time)}, ${id})`;
+}
+
+/** A page of such a list fetched with `limit + 1` rows: what to answer, and the next cursor. */
+export function createdAtPage<Row extends { created_at: Date; id: string }>(
+  rows: Row[],
+  limit: number,
+): { page: Row[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    page,
+    nextCursor:
+      rows.length > limit && last !== undefined
+        ? encodeCursor([last.created_at.toISOString(), last.id])
+        : null,
+  };
 }

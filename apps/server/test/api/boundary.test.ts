@@ -665,4 +665,23 @@ describe('logs', () => {
       expect(written).not.toContain(secret);
     }
   });
+
+  it('carry the request id once on each completion line', async () => {
+    const { clerk } = await clinicWithClerk();
+    const logsBefore = t.logs.length;
+
+    await t.app.inject({ method: 'GET', url: '/api/v1/patients', headers: bearer(clerk) });
+
+    const line = t.logs
+      .slice(logsBefore)
+      .join('')
+      .split('\n')
+      .find((text) => text.includes('"request completed"'));
+    expect(line?.match(/"requestId":/g)).toHaveLength(1);
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) as string,
+      route: '/api/v1/patients',
+      status: 200,
+    });
+  });
 });

@@ -296,3 +296,56 @@ describe('uploading files', () => {
     expect(t.logs.join('')).not.toContain('山田');
   });
 });
+
+describe('listing a patient’s files', () => {
+  it('pages newest first without repeats or holes, also across files stored at one instant', async () => {
+    const s = await setting();
+    for (let i = 0; i < 5; i += 1) {
+      const response = await upload(s.doctor, s.patientId, {
+        name: `scan-${i}.png`,
+        type: 'image/png',
+        content: PNG,
+      });
+      expect(response.statusCode).toBe(201);
+    }
+    // Three files share one created_at: only the id can order them, and the cursor must carry it.
+    const handle = t.services.tenants.handle(s.clinic.tenant);
+    const stored = await handle.db.selectFrom('files').select(['id', 'created_at']).execute();
+    const instant = stored[0]?.created_at ?? new Date();
+    await handle.db
+      .updateTable('files')
+      .set({ created_at: instant })
+      .where(
+        'id',
+        'in',
+        stored.slice(0, 3).map((row) => row.id),
+      )
+      .execute();
+    const expected = (
+      await handle.db
+        .selectFrom('files')
+        .select('id')
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute()
+    ).map((row) => row.id);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 5; page += 1) {
+      const query: string = cursor === null ? '' : `&cursor=${cursor}`;
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/patients/${s.patientId}/files?limit=2${query}`,
+        headers: bearer(s.doctor),
+      });
+      const body = response.json<{ items: { id: string }[]; nextCursor: string | null }>();
+      seen.push(...body.items.map((item) => item.id));
+      cursor = body.nextCursor;
+      if (cursor === null) break;
+    }
+
+    expect(seen).toEqual(expected);
+    expect(cursor).toBeNull();
+  });
+});

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { TenantDb } from '../../platform/db/database.js';
+import { quoteSchema } from '../../platform/db/migrate.js';
 import type { AuditEventsTable, TenantDatabase } from '../../platform/db/tables.js';
 import type { FieldCipher } from '../../platform/keys/field-cipher.js';
 
@@ -72,6 +74,44 @@ export async function recordAudits(
 ): Promise<void> {
   if (events.length === 0) return;
   await db.insertInto('audit_events').values(events.map(toRow)).execute();
+}
+
+/** The columns a request writes, with their types, in the order of toRow's fields. */
+const GROUP_COLUMNS = [
+  ['id', 'uuid'],
+  ['actor_id', 'uuid'],
+  ['actor_role', 'text'],
+  ['action', 'text'],
+  ['outcome', 'text'],
+  ['severity', 'text'],
+  ['patient_id', 'uuid'],
+  ['resource_type', 'text'],
+  ['resource_id', 'text'],
+  ['request_id', 'text'],
+  ['client_ip', 'text'],
+  ['reason', 'text'],
+  ['details', 'jsonb'],
+] as const;
+
+/**
+ * A group of read events in one statement whose text is the same whatever the group's size (one
+ * array per column, unnested): on the app's hottest path, every audited read, it skips the query
+ * builder's per-statement work, which costs more CPU than the insert itself. The text names
+ * only the handle's own schema, so it keeps the tenant wall that the guard plugin would check.
+ */
+export async function recordAuditGroup(handle: TenantDb, events: AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map(toRow);
+  const names = GROUP_COLUMNS.map(([name]) => name).join(', ');
+  const arrays = GROUP_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+  const text = `insert into ${quoteSchema(handle.schema)}.audit_events (${names})
+    select * from unnest(${arrays})`;
+  await handle.db.executeQuery(
+    CompiledQuery.raw(
+      text,
+      GROUP_COLUMNS.map(([name]) => rows.map((row) => row[name])),
+    ),
+  );
 }
 
 function toRow(event: AuditEvent) {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Caller } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
-import { decodeCursor, encodeCursor } from '../../http/pagination.js';
+import { createdAtPage, createdBeforeCursor, pageLimit } from '../../http/pagination.js';
 import type { ObjectStore } from '../../platform/objects/index.js';
 import type { FilesTable } from '../../platform/db/tables.js';
 import { requirePatientAccess } from '../../policy/access.js';
@@ -96,8 +96,8 @@ export async function listFiles(
   query: { limit?: string; cursor?: string },
 ): Promise<{ items: FileView[]; nextCursor: string | null }> {
   await requirePatientAccess(caller.tenant.db, caller, 'file.read', patientId);
-  const limit = Number(query.limit ?? '20');
-  const after = decodeCursor(query.cursor, ['time', 'uuid']);
+  const limit = pageLimit(query.limit);
+  const after = createdBeforeCursor(query.cursor);
   let select = caller.tenant.db
     .selectFrom('files')
     .selectAll()
@@ -106,15 +106,7 @@ export async function listFiles(
     .orderBy('id', 'desc')
     .limit(limit + 1);
   if (caller.role === 'patient') select = select.where('status', '=', 'clean');
-  if (after !== null) {
-    const [time = '', id = ''] = after;
-    select = select.where((eb) =>
-      eb.or([
-        eb('created_at', '<', new Date(time)),
-        eb.and([eb('created_at', '=', new Date(time)), eb('id', '<', id)]),
-      ]),
-    );
-  }
+  if (after !== null) select = select.where(after);
   const rows = await select.execute();
   await recordAudit(caller.tenant.db, {
     ...actorOf(caller),
@@ -123,15 +115,8 @@ export async function listFiles(
     resourceType: 'File',
     details: { count: Math.min(rows.length, limit) },
   });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    items: (await caller.tenant.fields.openAll('files', page)).map(view),
-    nextCursor:
-      rows.length > limit && last !== undefined
-        ? encodeCursor([last.created_at.toISOString(), last.id])
-        : null,
-  };
+  const { page, nextCursor } = createdAtPage(rows, limit);
+  return { items: (await caller.tenant.fields.openAll('files', page)).map(view), nextCursor };
 }
 
 /**

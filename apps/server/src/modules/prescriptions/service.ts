@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import type { Caller } from '../../http/context.js';
 import { requireRecentMfa } from '../../http/context.js';
 import { AppError } from '../../http/errors.js';
-import { decodeCursor, encodeCursor, pageLimit } from '../../http/pagination.js';
+import { createdAtPage, createdBeforeCursor, pageLimit } from '../../http/pagination.js';
 import type { ObjectStore } from '../../platform/objects/index.js';
 import type { PrescriptionLinesTable, PrescriptionsTable } from '../../platform/db/tables.js';
 import { requirePatientAccess, requireRole } from '../../policy/access.js';
@@ -126,7 +126,7 @@ export async function listPrescriptions(
 ): Promise<{ items: Prescription[]; nextCursor: string | null }> {
   await requirePatientAccess(caller.tenant.db, caller, 'prescription.read', patientId);
   const limit = pageLimit(query.limit);
-  const after = decodeCursor(query.cursor, ['time', 'uuid']);
+  const after = createdBeforeCursor(query.cursor);
   let select = caller.tenant.db
     .selectFrom('prescriptions')
     .selectAll()
@@ -134,17 +134,8 @@ export async function listPrescriptions(
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
     .limit(limit + 1);
-  if (after !== null) {
-    const [time = '', id = ''] = after;
-    select = select.where((eb) =>
-      eb.or([
-        eb('created_at', '<', new Date(time)),
-        eb.and([eb('created_at', '=', new Date(time)), eb('id', '<', id)]),
-      ]),
-    );
-  }
-  const rows = await select.execute();
-  const page = rows.slice(0, limit);
+  if (after !== null) select = select.where(after);
+  const { page, nextCursor } = createdAtPage(await select.execute(), limit);
   const opened = await caller.tenant.fields.openAll('prescriptions', page);
   const lines = await linesOf(
     caller,
@@ -157,14 +148,7 @@ export async function listPrescriptions(
     resourceType: 'MedicationRequest',
     details: { count: page.length },
   });
-  const last = page.at(-1);
-  return {
-    items: opened.map((row) => view(row, lines.get(row.id) ?? [])),
-    nextCursor:
-      rows.length > limit && last !== undefined
-        ? encodeCursor([last.created_at.toISOString(), last.id])
-        : null,
-  };
+  return { items: opened.map((row) => view(row, lines.get(row.id) ?? [])), nextCursor };
 }
 
 /** Cancels with a reason; the prescription stays, readable, marked cancelled. */
