@@ -58,6 +58,8 @@ export class ConsultationService {
   /**
    * Checks the appointment again at the moment of joining (the token may be minutes old) and
    * records the join; the doctor's first join also records the consultation's start.
+   * Known shortcoming: a room token names no session, so logging out or revoking the session
+   * does not close a socket already joined (it lasts until it leaves or the room ends).
    */
   async join(who: Participant, now = Date.now()): Promise<JoinResult> {
     const appointment = await consultationAppointment(who.tenant.db, who.appointmentId);
