@@ -420,6 +420,8 @@ export async function completeLogin(
       headers,
       payload: { mfaToken: step.mfaToken },
     });
+    // The body names only an error code and a request id: enough to tell a flake from a bug.
+    if (enroll.statusCode !== 200) throw new Error(`TOTP enrollment failed: ${enroll.body}`);
     const { secret } = enroll.json<{ secret: string }>();
     totpSecrets.set(email, secret);
     const confirm = await t.app.inject({
