@@ -68,9 +68,11 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async get(area: ObjectArea, key: string): Promise<Readable> {
-    const file = this.file(area, key);
-    await fs.promises.access(file);
-    return fs.createReadStream(file);
+    // Open first, then stream from the handle: a missing object rejects here, where the caller
+    // awaits, instead of erupting later on a stream nobody listens to yet (a scan job that lost
+    // its race with another worker's move found the file gone between a check and the open).
+    const handle = await fs.promises.open(this.file(area, key), 'r');
+    return handle.createReadStream();
   }
 
   async move(key: string, from: ObjectArea, to: ObjectArea): Promise<void> {
